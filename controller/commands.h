@@ -1,0 +1,11 @@
+/*
+ * commands.h - the subcommands of the finderscope executable.
+ */
+#ifndef FS_COMMANDS_H
+#define FS_COMMANDS_H
+
+/* Each returns the process exit status; argv[0] is the subcommand name. */
+int	cmd_sflow(int argc, char **argv);
+void	cmd_sflow_usage(void);
+
+#endif /* FS_COMMANDS_H */
