@@ -120,8 +120,11 @@ cursor_be32(struct cursor *c)
 static inline uint64_t
 cursor_be64(struct cursor *c)
 {
-	uint64_t hi = cursor_be32(c);
+	uint64_t hi;
 
+	if (!cursor_need(c, 8))
+		return 0;
+	hi = cursor_be32(c);
 	return hi << 32 | cursor_be32(c);
 }
 
@@ -208,8 +211,8 @@ cursor_xdr_sub(struct cursor *c, size_t n)
 	struct cursor sub = cursor_sub(c, n);
 
 	cursor_skip(c, cursor_xdr_pad(n));
-	if (c->error != CURSOR_OK && sub.error == CURSOR_OK)
-		sub.error = c->error;
+	if (c->error != CURSOR_OK)
+		cursor_fail(&sub, c->error);
 	return sub;
 }
 

@@ -208,6 +208,7 @@ parse_transport(struct parse *p, uint8_t proto)
 	const uint8_t *l4 = p->c.pos;
 	uint32_t hdrlen = 0;
 	uint16_t udp_len = 0;
+	size_t present;
 
 	switch (proto) {
 	case IPPROTO_TCP_: {
@@ -241,6 +242,7 @@ parse_transport(struct parse *p, uint8_t proto)
 			return;
 		k->flags |= FLOW_KEY_PORTS;
 		udp_len = cursor_be16(&p->c);
+		cursor_skip(&p->c, 2);		/* checksum */
 		if (parse_failed(p))
 			return;
 		if (udp_len < 8) {
@@ -271,23 +273,20 @@ parse_transport(struct parse *p, uint8_t proto)
 		return;
 	}
 
+	present = cursor_left(&p->c) + (size_t)(p->c.pos - l4);
+	if (present < hdrlen) {
+		k->flags |= FLOW_KEY_TRUNCATED;
+		return;
+	}
 	/* Payload bookkeeping only for the outer flow: what a reader extracts. */
 	if (p->outer) {
-		size_t present = cursor_left(&p->c) + (size_t)(p->c.pos - l4);
-		uint32_t want, have;
+		uint32_t have = (uint32_t)(present - hdrlen);
 
-		if (present < hdrlen) {
-			k->flags |= FLOW_KEY_TRUNCATED;
-			return;
-		}
-		have = (uint32_t)(present - hdrlen);
-		want = have;
 		if (proto == IPPROTO_UDP_) {
-			want = (uint32_t)udp_len - 8;
-			if (want > have)
+			if ((uint32_t)udp_len - 8 > have)
 				p->out->payload_clipped = 1;
 			else
-				have = want;
+				have = (uint32_t)udp_len - 8;
 		}
 		p->out->payload_offset = (uint32_t)(l4 - p->start) + hdrlen;
 		p->out->payload_length = have;
@@ -311,6 +310,21 @@ limit_to_ip_length(struct parse *p, uint32_t declared)
 		p->out->payload_clipped = 1;
 }
 
+/* Source and destination together: a key never has one without the other. */
+static int
+read_addresses(struct parse *p, int family)
+{
+	struct netaddr src, dst;
+
+	netaddr_read(&p->c, family, &src);
+	netaddr_read(&p->c, family, &dst);
+	if (parse_failed(p))
+		return -1;
+	p->key->src = src;
+	p->key->dst = dst;
+	return 0;
+}
+
 static void
 parse_ipv4(struct parse *p)
 {
@@ -330,19 +344,19 @@ parse_ipv4(struct parse *p)
 	if (parse_failed(p))
 		return;
 	hlen = (uint32_t)(vhl & 0x0F) * 4;
-	if (vhl >> 4 != 4 || hlen < 20 || total < hlen) {
+	if (vhl >> 4 != 4 || hlen < 20 || (total != 0 && total < hlen)) {
 		parse_malformed(p);
 		return;
 	}
-	netaddr_read(&p->c, NETADDR_IPV4, &k->src);
-	netaddr_read(&p->c, NETADDR_IPV4, &k->dst);
-	if (parse_failed(p))
+	if (read_addresses(p, NETADDR_IPV4) == -1)
 		return;
 	k->proto = proto;
 	cursor_skip(&p->c, hlen - 20);		/* options */
 	if (parse_failed(p))
 		return;
-	limit_to_ip_length(p, total - hlen);
+	/* Total length 0: a TSO/GSO frame captured before segmentation. */
+	if (total != 0)
+		limit_to_ip_length(p, total - hlen);
 
 	if (frag & 0x3FFF) {			/* MF set or an offset */
 		k->flags |= FLOW_KEY_FRAGMENT;
@@ -374,9 +388,7 @@ parse_ipv6(struct parse *p)
 		return;
 	}
 	k->tos = (uint8_t)(vtcfl >> 20);
-	netaddr_read(&p->c, NETADDR_IPV6, &k->src);
-	netaddr_read(&p->c, NETADDR_IPV6, &k->dst);
-	if (parse_failed(p))
+	if (read_addresses(p, NETADDR_IPV6) == -1)
 		return;
 	k->proto = next;
 	/* A payload length of 0 is a jumbogram (RFC 2675): leave the end alone. */
@@ -489,14 +501,18 @@ pkt_parse(const uint8_t *buf, size_t len, enum pkt_link link,
 	case PKT_LINK_LINUX_SLL:
 		cursor_skip(&p.c, 14);	/* packet type, ARPHRD, address */
 		proto = cursor_be16(&p.c);
-		if (!parse_failed(&p))
+		if (!parse_failed(&p)) {
+			p.key->eth_type = proto;
 			parse_ethertype(&p, proto);
+		}
 		break;
 	case PKT_LINK_LINUX_SLL2:
 		proto = cursor_be16(&p.c);
 		cursor_skip(&p.c, 18);
-		if (!parse_failed(&p))
+		if (!parse_failed(&p)) {
+			p.key->eth_type = proto;
 			parse_ethertype(&p, proto);
+		}
 		break;
 	case PKT_LINK_NULL:
 		cursor_need(&p.c, 4);

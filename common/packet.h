@@ -28,7 +28,9 @@ enum pkt_link {
 	PKT_LINK_IP,		/* IPv4 or IPv6, by the version nibble */
 	PKT_LINK_LINUX_SLL,	/* Linux cooked capture v1 (DLT_LINUX_SLL) */
 	PKT_LINK_LINUX_SLL2,	/* Linux cooked capture v2 (DLT_LINUX_SLL2) */
-	PKT_LINK_NULL,		/* BSD loopback, host-order family (DLT_NULL) */
+	PKT_LINK_NULL,		/* BSD loopback (DLT_NULL): the family word
+				   in either byte order; AF 2 is IPv4,
+				   10/24/28/30 IPv6 */
 	PKT_LINK_LOOP,		/* OpenBSD loopback, network order (DLT_LOOP) */
 };
 
@@ -52,7 +54,9 @@ struct flow_key {
 	struct netaddr	src;
 	struct netaddr	dst;
 	uint32_t	mpls_label;	/* top of the label stack */
-	uint16_t	eth_type;	/* outermost EtherType (0x8100 when tagged) */
+	uint16_t	eth_type;	/* outermost EtherType (0x8100 when tagged);
+					   a cooked capture's protocol; 0 for
+					   raw IP and loopback links */
 	uint16_t	vlan;		/* first 802.1Q/802.1ad VLAN id */
 	uint16_t	inner_vlan;	/* second VLAN id (QinQ) */
 	uint16_t	sport;
@@ -68,7 +72,13 @@ struct flow_key {
 	uint8_t		icmp_code;
 };
 
-/* A parsed packet: its flow, the tunnelled flow, and where the payload is. */
+/*
+ * A parsed packet: its flow, the tunnelled flow, and where the payload is.
+ * The payload fields are set only for TCP, UDP and SCTP of the outer flow
+ * (0 otherwise: ICMP, later fragments, unknown protocols).  A key is
+ * partial when flagged truncated: fields read before the cut stay set
+ * (ports without TCP flags, say), but addresses come in pairs.
+ */
 struct pkt_parsed {
 	struct flow_key	key;		/* the first (outer) IP flow */
 	struct flow_key	inner;		/* the flow inside VXLAN, when has_inner */

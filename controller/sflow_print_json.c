@@ -192,7 +192,9 @@ json_flow(FILE *out, uint64_t frame, const struct sflow_datagram *dg,
 	json_interface(&w, "output", &s->output);
 	if (discard)
 		jw_u64(&w, "reason", s->reason);
-	jw_u64(&w, "frame_length", sflow_frame_length(s));
+	if (s->present & (SFLOW_HAS_RAW_HEADER | SFLOW_HAS_SAMPLED_IP |
+	    SFLOW_HAS_SAMPLED_ETHERNET))
+		jw_u64(&w, "frame_length", sflow_frame_length(s));
 	if (!discard) {
 		jw_u64(&w, "frames", sflow_scaled_frames(s));
 		jw_u64(&w, "bytes", sflow_scaled_bytes(s));

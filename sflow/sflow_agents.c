@@ -58,14 +58,41 @@ struct sflow_agents {
 	uint64_t	 dropped;
 };
 
-static uint32_t
-hash_bytes(uint32_t h, const void *p, size_t n)
+/*
+ * Hashing runs once per sample, so it works on 32-bit words, not bytes:
+ * each word is folded in with a multiply, and the result is finished with
+ * the murmur3 64-bit mixer so that every input bit reaches the low bits
+ * the table index uses.
+ */
+static uint64_t
+hash_word(uint64_t h, uint32_t w)
 {
-	const uint8_t *b = p;
+	return (h ^ w) * 0x9E3779B97F4A7C15ull;
+}
 
-	while (n-- > 0)		/* FNV-1a */
-		h = (h ^ *b++) * 16777619u;
-	return h;
+static uint32_t
+hash_finish(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static uint32_t
+hash_agent(const struct netaddr *a, uint32_t sub_agent)
+{
+	uint64_t h = a->family;
+	uint32_t w;
+	int i;
+
+	for (i = 0; i < 16; i += 4) {
+		memcpy(&w, a->bytes + i, 4);
+		h = hash_word(h, w);
+	}
+	return hash_finish(hash_word(h, sub_agent));
 }
 
 static uint32_t
@@ -127,8 +154,7 @@ agent_slot(struct sflow_agents *t, const struct sflow_datagram *dg)
 	uint32_t h, i, slot;
 	struct agent *a;
 
-	h = hash_bytes(2166136261u, &dg->agent, sizeof(dg->agent));
-	h = hash_bytes(h, &dg->sub_agent, sizeof(dg->sub_agent));
+	h = hash_agent(&dg->agent, dg->sub_agent);
 	for (i = h & t->agent_mask; t->agent_index[i] != 0;
 	    i = (i + 1) & t->agent_mask) {
 		a = &t->agents[t->agent_index[i] - 1];
@@ -216,10 +242,8 @@ account_source(struct sflow_agents *t, uint32_t slot, uint32_t kind,
 	uint32_t h, i;
 	int32_t diff;
 
-	h = hash_bytes(2166136261u, &slot, sizeof(slot));
-	h = hash_bytes(h, &kind, sizeof(kind));
-	h = hash_bytes(h, &source_class, sizeof(source_class));
-	h = hash_bytes(h, &source_index, sizeof(source_index));
+	h = hash_finish(hash_word(hash_word(hash_word(hash_word(0, slot), kind),
+	    source_class), source_index));
 	for (i = h & t->source_mask; t->source_index[i] != 0;
 	    i = (i + 1) & t->source_mask) {
 		s = &t->sources[t->source_index[i] - 1];
