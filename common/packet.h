@@ -44,6 +44,9 @@ enum pkt_link {
 #define FLOW_KEY_LATER_FRAGMENT	0x0040	/* not the first fragment: no transport header */
 #define FLOW_KEY_VLAN		0x0080	/* vlan (and with 2 tags inner_vlan) is set */
 #define FLOW_KEY_MPLS		0x0100	/* mpls_label is the top label */
+#define FLOW_KEY_SUMMARY	0x0200	/* filled from a sampler's summary (sFlow
+					   sampled IPv4/IPv6 record), not parsed
+					   from headers: no TTL, no EtherType */
 
 /*
  * The fields of one packet that the rest of finderscope keys and reports on.

@@ -85,8 +85,18 @@ visit_counter(void *ctx, const struct sflow_datagram *dg,
 		r->printer->counter(r->out, r->frame, dg, s);
 }
 
+static void
+visit_skipped(void *ctx, const struct sflow_datagram *dg,
+    const struct sflow_skipped_sample *s)
+{
+	struct sflow_run *r = ctx;
+
+	if (r->print_samples)
+		r->printer->skipped(r->out, r->frame, dg, s);
+}
+
 static const struct sflow_visitor run_visitor = {
-	visit_datagram, visit_flow, visit_counter,
+	visit_datagram, visit_flow, visit_counter, visit_skipped,
 };
 
 static void

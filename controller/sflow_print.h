@@ -16,6 +16,9 @@ struct sflow_printer {
 	void	(*counter)(FILE *, uint64_t frame,
 		    const struct sflow_datagram *,
 		    const struct sflow_counter_sample *);
+	void	(*skipped)(FILE *, uint64_t frame,
+		    const struct sflow_datagram *,
+		    const struct sflow_skipped_sample *);
 	/* payload: the datagram, for a glimpse of what it was */
 	void	(*error)(FILE *, uint64_t frame, const struct sflow_error *,
 		    const uint8_t *payload, size_t len);

@@ -85,7 +85,8 @@ json_key(struct json_writer *w, const char *name, const struct flow_key *k,
 		json_addr(w, "dst", &k->dst);
 		jw_u64(w, "proto", k->proto);
 		jw_u64(w, "tos", k->tos);
-		jw_u64(w, "ttl", k->ttl);
+		if (!(k->flags & FLOW_KEY_SUMMARY))
+			jw_u64(w, "ttl", k->ttl);
 	}
 	if (k->flags & FLOW_KEY_PORTS) {
 		jw_u64(w, "src_port", k->sport);
@@ -318,6 +319,27 @@ json_counter(FILE *out, uint64_t frame, const struct sflow_datagram *dg,
 }
 
 static void
+json_skipped(FILE *out, uint64_t frame, const struct sflow_datagram *dg,
+    const struct sflow_skipped_sample *s)
+{
+	struct json_writer w;
+	char buf[24];
+
+	jw_begin(&w, out);
+	jw_str(&w, "kind", "skipped");
+	jw_u64(&w, "frame", frame);
+	json_addr(&w, "agent", &dg->agent);
+	jw_u64(&w, "sub_agent", dg->sub_agent);
+	jw_u64(&w, "datagram_seq", dg->seq);
+	jw_u64(&w, "uptime_ms", dg->uptime_ms);
+	jw_u64(&w, "sample_index", s->index);
+	jw_str(&w, "data_format", sflow_format_str(s->data_format, buf,
+	    sizeof(buf)));
+	jw_u64(&w, "length", s->length);
+	jw_end(&w);
+}
+
+static void
 json_error(FILE *out, uint64_t frame, const struct sflow_error *e,
     const uint8_t *payload, size_t len)
 {
@@ -390,5 +412,6 @@ json_totals(FILE *out, uint64_t frames, uint64_t not_sflow,
 }
 
 const struct sflow_printer sflow_json_printer = {
-	json_flow, json_counter, json_error, json_agent, json_totals,
+	json_flow, json_counter, json_skipped, json_error, json_agent,
+	json_totals,
 };

@@ -181,6 +181,18 @@ text_counter(FILE *out, uint64_t frame, const struct sflow_datagram *dg,
 }
 
 static void
+text_skipped(FILE *out, uint64_t frame, const struct sflow_datagram *dg,
+    const struct sflow_skipped_sample *s)
+{
+	char agent[NETADDR_STRLEN], buf[24];
+
+	fprintf(out, "frame %" PRIu64 " agent %s/%u seq %u sample %u skipped "
+	    "format %s length %u\n", frame, netaddr_format(&dg->agent, agent,
+	    sizeof(agent)), dg->sub_agent, dg->seq, s->index,
+	    sflow_format_str(s->data_format, buf, sizeof(buf)), s->length);
+}
+
+static void
 text_error(FILE *out, uint64_t frame, const struct sflow_error *e,
     const uint8_t *payload, size_t len)
 {
@@ -222,5 +234,6 @@ text_totals(FILE *out, uint64_t frames, uint64_t not_sflow,
 }
 
 const struct sflow_printer sflow_text_printer = {
-	text_flow, text_counter, text_error, text_agent, text_totals,
+	text_flow, text_counter, text_skipped, text_error, text_agent,
+	text_totals,
 };

@@ -293,6 +293,13 @@ struct sflow_counter_sample {
 	struct sflow_processor_counters processor;
 };
 
+/* A sample of a type this decoder does not know, skipped by its length. */
+struct sflow_skipped_sample {
+	uint32_t	index;		/* 1-based position in the datagram */
+	uint32_t	data_format;	/* enterprise << 12 | format */
+	uint32_t	length;		/* declared body length */
+};
+
 /* Called as the datagram is decoded; any member may be NULL. */
 struct sflow_visitor {
 	void	(*datagram)(void *ctx, const struct sflow_datagram *);
@@ -300,6 +307,8 @@ struct sflow_visitor {
 		    const struct sflow_flow_sample *);
 	void	(*counter)(void *ctx, const struct sflow_datagram *,
 		    const struct sflow_counter_sample *);
+	void	(*skipped)(void *ctx, const struct sflow_datagram *,
+		    const struct sflow_skipped_sample *);
 };
 
 /*

@@ -65,6 +65,20 @@ decode_header(struct decode *d, struct cursor *c)
 	}
 }
 
+static void
+skip_sample(struct decode *d, uint32_t df, uint32_t len)
+{
+	struct sflow_skipped_sample skipped;
+
+	d->st->unknown_samples++;
+	if (d->v->skipped == NULL)
+		return;
+	skipped.index = d->sample_index;
+	skipped.data_format = df;
+	skipped.length = len;
+	d->v->skipped(d->ctx, &d->dg, &skipped);
+}
+
 /* One sample: returns SFLOW_TRUNCATED to stop, else 0 (even if invalid). */
 static int
 decode_sample(struct decode *d, struct cursor *c)
@@ -82,7 +96,7 @@ decode_sample(struct decode *d, struct cursor *c)
 	}
 	d->sample_format = df;
 	if (SFLOW_ENTERPRISE(df) != 0) {
-		d->st->unknown_samples++;
+		skip_sample(d, df, len);
 		return 0;
 	}
 	switch (SFLOW_FORMAT(df)) {
@@ -98,7 +112,7 @@ decode_sample(struct decode *d, struct cursor *c)
 			d->st->bad_samples++;
 		break;
 	default:
-		d->st->unknown_samples++;
+		skip_sample(d, df, len);
 		break;
 	}
 	return 0;

@@ -106,6 +106,7 @@ counter_record(struct decode *d, uint32_t df, struct cursor *body, void *sample)
 static void
 key_from_sampled_ip(const struct sflow_sampled_ip *ip, struct flow_key *k)
 {
+	k->flags |= FLOW_KEY_SUMMARY;
 	k->src = ip->src;
 	k->dst = ip->dst;
 	k->proto = (uint8_t)ip->protocol;

@@ -40,7 +40,7 @@ from fs_conformance import (Tally, die, parse_json_lines, read_text,
                             run_finderscope)
 
 ABSENT = "-"            # the oracle's "absent / not decoded"
-SAMPLE_KINDS = ("flow", "counter", "discard")
+SAMPLE_KINDS = ("flow", "counter", "discard", "skipped")
 
 
 # --- Reading our JSON ------------------------------------------------------
@@ -382,12 +382,13 @@ class Comparison:
         self.cell(where, "n_flow", row["n_flow"], str(kinds.count("flow")))
         self.cell(where, "n_counter", row["n_counter"],
                   str(kinds.count("counter")))
-        # Other samples: discard (5) is the only other type we print.
-        others = [s for s in lines if s["kind"] == "discard"]
+        # Other samples: discard (5), and the ones skipped by length.
+        others = [s for s in lines if s["kind"] in ("discard", "skipped")]
         self.cell(where, "n_other", row["n_other"], str(len(others)))
         self.cell(where, "other_types", row["other_types"],
-                  ",".join(show_int(s.get("sample_type")) for s in others)
-                  or None)
+                  ",".join(show_int(s.get("sample_type"))
+                           if s["kind"] == "discard" else s.get("data_format")
+                           for s in others) or None)
         self.compare_header_fields(where, row, lines)
         if row["num_samples"] != ABSENT and lines:
             top = max(s["sample_index"] for s in lines)

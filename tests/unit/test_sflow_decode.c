@@ -19,6 +19,8 @@ struct seen {
 	struct sflow_datagram	 dg;
 	struct sflow_flow_sample flow[4];
 	struct sflow_counter_sample counter[4];
+	int			 skipped;
+	struct sflow_skipped_sample skip[4];
 };
 
 static void
@@ -54,8 +56,20 @@ see_counter(void *ctx, const struct sflow_datagram *dg,
 	s->counters++;
 }
 
+static void
+see_skipped(void *ctx, const struct sflow_datagram *dg,
+    const struct sflow_skipped_sample *k)
+{
+	struct seen *s = ctx;
+
+	(void)dg;
+	if (s->skipped < 4)
+		s->skip[s->skipped] = *k;
+	s->skipped++;
+}
+
 static const struct sflow_visitor seer = { see_datagram, see_flow,
-    see_counter };
+    see_counter, see_skipped };
 
 /* Decode b into *seen and *st (both zeroed here); returns the result. */
 static int
@@ -507,6 +521,13 @@ test_unknown_samples_are_skipped_by_length(void **state)
 	xb_close(&b, at);
 	assert_int_equal(decode(&b, &seen, &st, &err), SFLOW_OK);
 	assert_int_equal(st.unknown_samples, 2);
+	assert_int_equal(seen.skipped, 2);
+	assert_int_equal(seen.skip[0].index, 1);
+	assert_int_equal(seen.skip[0].data_format, 9);
+	assert_int_equal(seen.skip[0].length, 4);
+	assert_int_equal(seen.skip[1].index, 2);
+	assert_int_equal(seen.skip[1].data_format, 4300u << 12 | 1);
+	assert_int_equal(seen.skip[1].length, 8);
 	assert_int_equal(seen.flows, 1);
 	assert_int_equal(seen.flow[0].index, 3);	/* skipped ones count */
 }
