@@ -9,39 +9,9 @@
 #include <string.h>
 
 #include "fs_test.h"
+#include "exact_buf.h"
 
 #include "cursor.h"
-
-/*
- * The heap buffers of the running test, freed by its teardown so that a
- * failed assertion (which longjmps out of the test) leaks nothing.
- */
-static uint8_t	*held[16];
-static size_t	 nheld;
-
-static int
-free_held(void **state)
-{
-	(void)state;
-	while (nheld > 0)
-		free(held[--nheld]);
-	return 0;
-}
-
-/* A heap buffer of exactly n bytes (n may be 0) holding src. */
-static uint8_t *
-exact_copy(const void *src, size_t n)
-{
-	uint8_t *p;
-
-	assert_true(nheld < sizeof(held) / sizeof(held[0]));
-	p = malloc(n > 0 ? n : 1);
-	assert_non_null(p);
-	if (n > 0)
-		memcpy(p, src, n);
-	held[nheld++] = p;
-	return p;
-}
 
 /* A cursor over an exact heap copy of src, which *bufp points at. */
 static void
@@ -802,67 +772,67 @@ xdr_sub_zero_length_is_empty_and_ok(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_teardown(init_sets_view_and_no_error, free_held),
+	cmocka_unit_test_teardown(init_sets_view_and_no_error, exact_free_all),
 	cmocka_unit_test_teardown(zero_length_buffer_is_empty_and_ok,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(zero_length_buffer_every_reader_truncates,
-	    free_held),
-	cmocka_unit_test_teardown(u8_exact_length_reads_byte, free_held),
-	cmocka_unit_test_teardown(u8_past_end_truncates, free_held),
-	cmocka_unit_test_teardown(be16_decodes_big_endian, free_held),
-	cmocka_unit_test_teardown(be16_one_short_truncates_zero, free_held),
-	cmocka_unit_test_teardown(be32_decodes_big_endian, free_held),
-	cmocka_unit_test_teardown(be32_one_short_truncates_zero, free_held),
-	cmocka_unit_test_teardown(be64_decodes_big_endian, free_held),
-	cmocka_unit_test_teardown(be64_one_short_truncates_zero, free_held),
-	cmocka_unit_test_teardown(be64_half_present_truncates_zero, free_held),
-	cmocka_unit_test_teardown(skip_exact_length_consumes_all, free_held),
-	cmocka_unit_test_teardown(skip_one_short_truncates, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(u8_exact_length_reads_byte, exact_free_all),
+	cmocka_unit_test_teardown(u8_past_end_truncates, exact_free_all),
+	cmocka_unit_test_teardown(be16_decodes_big_endian, exact_free_all),
+	cmocka_unit_test_teardown(be16_one_short_truncates_zero, exact_free_all),
+	cmocka_unit_test_teardown(be32_decodes_big_endian, exact_free_all),
+	cmocka_unit_test_teardown(be32_one_short_truncates_zero, exact_free_all),
+	cmocka_unit_test_teardown(be64_decodes_big_endian, exact_free_all),
+	cmocka_unit_test_teardown(be64_one_short_truncates_zero, exact_free_all),
+	cmocka_unit_test_teardown(be64_half_present_truncates_zero, exact_free_all),
+	cmocka_unit_test_teardown(skip_exact_length_consumes_all, exact_free_all),
+	cmocka_unit_test_teardown(skip_one_short_truncates, exact_free_all),
 	cmocka_unit_test_teardown(skip_huge_length_truncates_without_overflow,
-	    free_held),
-	cmocka_unit_test_teardown(copy_exact_length_copies, free_held),
-	cmocka_unit_test_teardown(copy_one_short_zero_fills, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(copy_exact_length_copies, exact_free_all),
+	cmocka_unit_test_teardown(copy_one_short_zero_fills, exact_free_all),
 	cmocka_unit_test_teardown(take_exact_length_borrows_in_place,
-	    free_held),
-	cmocka_unit_test_teardown(take_one_short_returns_null, free_held),
-	cmocka_unit_test_teardown(peek_reads_without_consuming, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(take_one_short_returns_null, exact_free_all),
+	cmocka_unit_test_teardown(peek_reads_without_consuming, exact_free_all),
 	cmocka_unit_test_teardown(peek_out_of_range_is_zero_and_no_error,
-	    free_held),
-	cmocka_unit_test_teardown(peek_after_error_is_zero, free_held),
-	cmocka_unit_test_teardown(reads_after_error_are_noops, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(peek_after_error_is_zero, exact_free_all),
+	cmocka_unit_test_teardown(reads_after_error_are_noops, exact_free_all),
 	cmocka_unit_test_teardown(fail_stops_a_cursor_with_bytes_left,
-	    free_held),
-	cmocka_unit_test_teardown(fail_keeps_first_error, free_held),
-	cmocka_unit_test_teardown(need_checks_without_consuming, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(fail_keeps_first_error, exact_free_all),
+	cmocka_unit_test_teardown(need_checks_without_consuming, exact_free_all),
 	cmocka_unit_test_teardown(sub_gives_exact_child_and_advances_parent,
-	    free_held),
-	cmocka_unit_test_teardown(sub_cannot_read_into_parent_bytes, free_held),
-	cmocka_unit_test_teardown(sub_exact_remaining_length_is_ok, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(sub_cannot_read_into_parent_bytes, exact_free_all),
+	cmocka_unit_test_teardown(sub_exact_remaining_length_is_ok, exact_free_all),
 	cmocka_unit_test_teardown(sub_too_short_fails_parent_and_child,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(sub_huge_length_fails_without_overflow,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(sub_of_failed_parent_inherits_error,
-	    free_held),
-	cmocka_unit_test_teardown(sub_zero_length_is_empty_and_ok, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(sub_zero_length_is_empty_and_ok, exact_free_all),
 	cmocka_unit_test_teardown(nested_subs_stay_inside_their_parent,
-	    free_held),
-	cmocka_unit_test_teardown(rest_takes_remaining_bytes, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(rest_takes_remaining_bytes, exact_free_all),
 	cmocka_unit_test_teardown(rest_of_empty_cursor_is_empty_and_ok,
-	    free_held),
-	cmocka_unit_test_teardown(rest_of_failed_cursor_is_failed, free_held),
-	cmocka_unit_test_teardown(xdr_pad_rounds_up_to_four, free_held),
-	cmocka_unit_test_teardown(xdr_sub_skips_padding, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(rest_of_failed_cursor_is_failed, exact_free_all),
+	cmocka_unit_test_teardown(xdr_pad_rounds_up_to_four, exact_free_all),
+	cmocka_unit_test_teardown(xdr_sub_skips_padding, exact_free_all),
 	cmocka_unit_test_teardown(xdr_sub_aligned_length_has_no_padding,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(xdr_sub_each_length_consumes_padded_size,
-	    free_held),
-	cmocka_unit_test_teardown(xdr_sub_missing_padding_fails, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(xdr_sub_missing_padding_fails, exact_free_all),
 	cmocka_unit_test_teardown(xdr_sub_missing_padding_leaves_child_empty,
-	    free_held),
-	cmocka_unit_test_teardown(xdr_sub_short_data_fails_both, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(xdr_sub_short_data_fails_both, exact_free_all),
 	cmocka_unit_test_teardown(xdr_sub_zero_length_is_empty_and_ok,
-	    free_held),
+	    exact_free_all),
 };
 
 FS_TEST_MAIN(tests)

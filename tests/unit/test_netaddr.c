@@ -10,37 +10,10 @@
 #include <string.h>
 
 #include "fs_test.h"
+#include "exact_buf.h"
 
 #include "cursor.h"
 #include "netaddr.h"
-
-/* The heap buffers of the running test, freed by its teardown. */
-static void	*held[8];
-static size_t	 nheld;
-
-static int
-free_held(void **state)
-{
-	(void)state;
-	while (nheld > 0)
-		free(held[--nheld]);
-	return 0;
-}
-
-/* A heap buffer of exactly n bytes (n may be 0), holding src if not NULL. */
-static void *
-exact_alloc(const void *src, size_t n)
-{
-	void *p;
-
-	assert_true(nheld < sizeof(held) / sizeof(held[0]));
-	p = malloc(n > 0 ? n : 1);
-	assert_non_null(p);
-	if (src != NULL && n > 0)
-		memcpy(p, src, n);
-	held[nheld++] = p;
-	return p;
-}
 
 static const uint8_t v4_bytes[4] = { 192, 0, 2, 1 };
 static const uint8_t v6_bytes[16] = {
@@ -95,7 +68,7 @@ format_exact(const char *text, size_t size)
 	char *buf;
 
 	assert_int_equal(netaddr_parse(text, &a), 0);
-	buf = exact_alloc(NULL, size);
+	buf = exact_copy(NULL, size);
 	assert_ptr_equal(netaddr_format(&a, buf, size), buf);
 	return buf;
 }
@@ -111,7 +84,7 @@ read_ipv4_takes_four_bytes(void **state)
 	uint8_t want[16] = { 192, 0, 2, 1 };
 
 	(void)state;
-	cursor_init(&c, exact_alloc(b, sizeof(b)), sizeof(b));
+	cursor_init(&c, exact_copy(b, sizeof(b)), sizeof(b));
 	scribble(&a);
 	netaddr_read(&c, NETADDR_IPV4, &a);
 	assert_int_equal(a.family, NETADDR_IPV4);
@@ -128,7 +101,7 @@ read_ipv6_takes_sixteen_bytes(void **state)
 	struct netaddr a;
 
 	(void)state;
-	cursor_init(&c, exact_alloc(v6_bytes, sizeof(v6_bytes)),
+	cursor_init(&c, exact_copy(v6_bytes, sizeof(v6_bytes)),
 	    sizeof(v6_bytes));
 	scribble(&a);
 	netaddr_read(&c, NETADDR_IPV6, &a);
@@ -145,7 +118,7 @@ read_ipv4_truncated_gives_none(void **state)
 	struct netaddr a;
 
 	(void)state;
-	cursor_init(&c, exact_alloc(v4_bytes, 3), 3);
+	cursor_init(&c, exact_copy(v4_bytes, 3), 3);
 	scribble(&a);
 	netaddr_read(&c, NETADDR_IPV4, &a);
 	assert_cleared(&a);
@@ -160,7 +133,7 @@ read_ipv6_truncated_gives_none(void **state)
 	struct netaddr a;
 
 	(void)state;
-	cursor_init(&c, exact_alloc(v6_bytes, 15), 15);
+	cursor_init(&c, exact_copy(v6_bytes, 15), 15);
 	scribble(&a);
 	netaddr_read(&c, NETADDR_IPV6, &a);
 	assert_cleared(&a);
@@ -175,7 +148,7 @@ read_from_failed_cursor_gives_none(void **state)
 	struct netaddr a;
 
 	(void)state;
-	cursor_init(&c, exact_alloc(v6_bytes, sizeof(v6_bytes)),
+	cursor_init(&c, exact_copy(v6_bytes, sizeof(v6_bytes)),
 	    sizeof(v6_bytes));
 	cursor_fail(&c, CURSOR_INVALID);
 	scribble(&a);
@@ -193,7 +166,7 @@ read_values_compare_equal_with_memcmp(void **state)
 	struct netaddr a1, a2;
 
 	(void)state;
-	cursor_init(&c, exact_alloc(b, sizeof(b)), sizeof(b));
+	cursor_init(&c, exact_copy(b, sizeof(b)), sizeof(b));
 	memset(&a1, 0x11, sizeof(a1));
 	memset(&a2, 0x22, sizeof(a2));
 	netaddr_read(&c, NETADDR_IPV4, &a1);
@@ -281,7 +254,7 @@ format_one_byte_buffer_is_empty_string(void **state)
 	(void)state;
 	assert_string_equal(format_exact("192.0.2.1", 1), "");
 	memset(&none, 0, sizeof(none));
-	buf = exact_alloc(NULL, 1);
+	buf = exact_copy(NULL, 1);
 	assert_string_equal(netaddr_format(&none, buf, 1), "");
 }
 
@@ -466,23 +439,23 @@ compare_ipv4_and_mapped_ipv6_differ(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_teardown(read_ipv4_takes_four_bytes, free_held),
-	cmocka_unit_test_teardown(read_ipv6_takes_sixteen_bytes, free_held),
-	cmocka_unit_test_teardown(read_ipv4_truncated_gives_none, free_held),
-	cmocka_unit_test_teardown(read_ipv6_truncated_gives_none, free_held),
+	cmocka_unit_test_teardown(read_ipv4_takes_four_bytes, exact_free_all),
+	cmocka_unit_test_teardown(read_ipv6_takes_sixteen_bytes, exact_free_all),
+	cmocka_unit_test_teardown(read_ipv4_truncated_gives_none, exact_free_all),
+	cmocka_unit_test_teardown(read_ipv6_truncated_gives_none, exact_free_all),
 	cmocka_unit_test_teardown(read_from_failed_cursor_gives_none,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(read_values_compare_equal_with_memcmp,
-	    free_held),
-	cmocka_unit_test_teardown(format_ipv4_dotted_quad, free_held),
-	cmocka_unit_test_teardown(format_ipv6_compressed, free_held),
-	cmocka_unit_test_teardown(format_ipv6_longest_forms_fit, free_held),
-	cmocka_unit_test_teardown(format_none_is_dash, free_held),
-	cmocka_unit_test_teardown(format_exact_fit_buffer, free_held),
-	cmocka_unit_test_teardown(format_small_buffer_gives_dash, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(format_ipv4_dotted_quad, exact_free_all),
+	cmocka_unit_test_teardown(format_ipv6_compressed, exact_free_all),
+	cmocka_unit_test_teardown(format_ipv6_longest_forms_fit, exact_free_all),
+	cmocka_unit_test_teardown(format_none_is_dash, exact_free_all),
+	cmocka_unit_test_teardown(format_exact_fit_buffer, exact_free_all),
+	cmocka_unit_test_teardown(format_small_buffer_gives_dash, exact_free_all),
 	cmocka_unit_test_teardown(format_one_byte_buffer_is_empty_string,
-	    free_held),
-	cmocka_unit_test_teardown(format_zero_size_writes_nothing, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(format_zero_size_writes_nothing, exact_free_all),
 	cmocka_unit_test(parse_ipv4_valid),
 	cmocka_unit_test(parse_ipv6_valid),
 	cmocka_unit_test(parse_rejects_malformed_ipv4),

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fs_test.h"
+#include "exact_buf.h"
 
 #include "netaddr.h"
 #include "packet.h"
@@ -54,43 +55,6 @@
 #define IPV6_LEN	40
 #define TCP_LEN		20
 #define UDP_LEN		8
-
-/* ---- heap copies of exact length --------------------------------------- */
-
-/* The heap buffers of the running test, freed by its teardown. */
-static uint8_t	*held[8];
-static size_t	 nheld;
-
-static int
-free_held(void **state)
-{
-	(void)state;
-	while (nheld > 0)
-		free(held[--nheld]);
-	return 0;
-}
-
-static uint8_t *
-exact_copy(const uint8_t *src, size_t n)
-{
-	uint8_t *p;
-
-	assert_true(nheld < sizeof(held) / sizeof(held[0]));
-	p = malloc(n > 0 ? n : 1);
-	assert_non_null(p);
-	if (n > 0)
-		memcpy(p, src, n);
-	held[nheld++] = p;
-	return p;
-}
-
-/* Free the newest heap copy (for loops that parse many buffers). */
-static void
-release_last(void)
-{
-	assert_true(nheld > 0);
-	free(held[--nheld]);
-}
 
 /* ---- a packet under construction ------------------------------------- */
 
@@ -1610,7 +1574,7 @@ empty_buffer_is_truncated_on_every_link(void **state)
 		assert_no_inner(&out);
 		assert_int_equal(out.payload_length, 0);
 		assert_int_equal(out.payload_clipped, 0);
-		release_last();
+		exact_release_last();
 	}
 }
 
@@ -1681,7 +1645,7 @@ every_prefix_of_tcp_packet_parses(void **state)
 		} else
 			assert_int_equal(out.payload_length, 0);
 		assert_no_inner(&out);
-		release_last();
+		exact_release_last();
 	}
 }
 
@@ -1701,7 +1665,7 @@ tcp_header_cut_after_flags_is_truncated(void **state)
 	for (n = TCP_PKT_FLAGS_END; n < TCP_PKT_HDR_END; n++) {
 		parse_prefix(&p, n, PKT_LINK_ETHERNET, &out);
 		assert_flag_set(&out.key, FLOW_KEY_TRUNCATED);
-		release_last();
+		exact_release_last();
 	}
 }
 
@@ -1740,7 +1704,7 @@ every_prefix_of_ipv6_extension_packet_parses(void **state)
 			assert_payload(&out, (uint32_t)hdr_end,
 			    (uint32_t)(n - hdr_end), n < p.len);
 		}
-		release_last();
+		exact_release_last();
 	}
 }
 
@@ -1770,7 +1734,7 @@ every_prefix_of_vxlan_packet_parses(void **state)
 			assert_int_equal(out.inner.flags,
 			    FLOW_KEY_PORTS | FLOW_KEY_TCP_FLAGS);
 		}
-		release_last();
+		exact_release_last();
 	}
 }
 
@@ -2283,7 +2247,7 @@ mutated_packets_parse_sanely(void **state)
 			n = next_random(&rng) % (m.len + 1);
 			parse_prefix(&m, n, link, &out);
 			assert_output_sane(&out, n);
-			release_last();
+			exact_release_last();
 		}
 	}
 }
@@ -2308,120 +2272,120 @@ keys_are_memcmp_comparable(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_teardown(eth_ipv4_tcp_sets_every_field, free_held),
-	cmocka_unit_test_teardown(tcp_flags_are_twelve_bits, free_held),
-	cmocka_unit_test_teardown(tcp_flags_include_ns_bit, free_held),
-	cmocka_unit_test_teardown(tcp_flags_exclude_data_offset, free_held),
-	cmocka_unit_test_teardown(tcp_options_move_payload, free_held),
+	cmocka_unit_test_teardown(eth_ipv4_tcp_sets_every_field, exact_free_all),
+	cmocka_unit_test_teardown(tcp_flags_are_twelve_bits, exact_free_all),
+	cmocka_unit_test_teardown(tcp_flags_include_ns_bit, exact_free_all),
+	cmocka_unit_test_teardown(tcp_flags_exclude_data_offset, exact_free_all),
+	cmocka_unit_test_teardown(tcp_options_move_payload, exact_free_all),
 	cmocka_unit_test_teardown(tcp_data_offset_below_five_is_malformed,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(ipv4_options_move_transport_header,
-	    free_held),
-	cmocka_unit_test_teardown(ipv4_ihl_below_five_is_malformed, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(ipv4_ihl_below_five_is_malformed, exact_free_all),
 	cmocka_unit_test_teardown(ipv4_ethertype_with_version_6_is_malformed,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(ipv6_ethertype_with_version_4_is_malformed,
-	    free_held),
-	cmocka_unit_test_teardown(ipv4_first_fragment_has_ports, free_held),
-	cmocka_unit_test_teardown(ipv4_later_fragment_has_no_ports, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(ipv4_first_fragment_has_ports, exact_free_all),
+	cmocka_unit_test_teardown(ipv4_later_fragment_has_no_ports, exact_free_all),
 	cmocka_unit_test_teardown(ipv4_middle_fragment_is_later_fragment,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(ipv4_dont_fragment_is_not_a_fragment,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(eth_ipv4_udp_sets_ports_and_payload,
-	    free_held),
-	cmocka_unit_test_teardown(udp_length_clips_payload, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(udp_length_clips_payload, exact_free_all),
 	cmocka_unit_test_teardown(ip_length_excludes_ethernet_padding,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(udp_ip_length_excludes_ethernet_padding,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(sampled_tcp_header_is_clipped_not_truncated,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(sampled_udp_header_is_clipped_not_truncated,
-	    free_held),
-	cmocka_unit_test_teardown(eth_ipv4_sctp_sets_ports, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(eth_ipv4_sctp_sets_ports, exact_free_all),
 	cmocka_unit_test_teardown(eth_ipv4_icmp_echo_sets_type_and_code,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(eth_ipv4_icmp_unreachable_sets_code,
-	    free_held),
-	cmocka_unit_test_teardown(eth_ipv4_gre_has_no_ports, free_held),
-	cmocka_unit_test_teardown(eth_ipv6_tcp_sets_every_field, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(eth_ipv4_gre_has_no_ports, exact_free_all),
+	cmocka_unit_test_teardown(eth_ipv6_tcp_sets_every_field, exact_free_all),
 	cmocka_unit_test_teardown(ipv6_hop_by_hop_then_icmpv6_is_proto_58,
-	    free_held),
-	cmocka_unit_test_teardown(ipv6_extension_chain_reaches_udp, free_held),
-	cmocka_unit_test_teardown(ipv6_first_fragment_has_ports, free_held),
-	cmocka_unit_test_teardown(ipv6_later_fragment_has_no_ports, free_held),
-	cmocka_unit_test_teardown(ipv6_ah_length_counts_words, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(ipv6_extension_chain_reaches_udp, exact_free_all),
+	cmocka_unit_test_teardown(ipv6_first_fragment_has_ports, exact_free_all),
+	cmocka_unit_test_teardown(ipv6_later_fragment_has_no_ports, exact_free_all),
+	cmocka_unit_test_teardown(ipv6_ah_length_counts_words, exact_free_all),
 	cmocka_unit_test_teardown(ipv6_no_next_header_is_a_bare_flow,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(ipv6_icmpv6_echo_sets_type_and_code,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(ipv6_payload_length_excludes_padding,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(ipv6_extension_header_cut_is_truncated,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(vlan_tag_sets_vlan_and_outer_ethertype,
-	    free_held),
-	cmocka_unit_test_teardown(qinq_8021ad_sets_both_vlans, free_held),
-	cmocka_unit_test_teardown(two_8021q_tags_set_both_vlans, free_held),
-	cmocka_unit_test_teardown(vlan_tag_cut_is_truncated, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(qinq_8021ad_sets_both_vlans, exact_free_all),
+	cmocka_unit_test_teardown(two_8021q_tags_set_both_vlans, exact_free_all),
+	cmocka_unit_test_teardown(vlan_tag_cut_is_truncated, exact_free_all),
 	cmocka_unit_test_teardown(mpls_stack_sets_top_label_and_count,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(mpls_label_is_twenty_bits_then_ipv6,
-	    free_held),
-	cmocka_unit_test_teardown(vlan_then_mpls_sets_both, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(vlan_then_mpls_sets_both, exact_free_all),
 	cmocka_unit_test_teardown(mpls_stack_without_bottom_is_truncated,
-	    free_held),
-	cmocka_unit_test_teardown(llc_snap_carries_ipv4, free_held),
-	cmocka_unit_test_teardown(arp_frame_has_no_ip_flow, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(llc_snap_carries_ipv4, exact_free_all),
+	cmocka_unit_test_teardown(arp_frame_has_no_ip_flow, exact_free_all),
 	cmocka_unit_test_teardown(empty_buffer_is_truncated_on_every_link,
-	    free_held),
-	cmocka_unit_test_teardown(ethernet_header_cut_is_truncated, free_held),
-	cmocka_unit_test_teardown(ipv4_header_cut_is_truncated, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(ethernet_header_cut_is_truncated, exact_free_all),
+	cmocka_unit_test_teardown(ipv4_header_cut_is_truncated, exact_free_all),
 	cmocka_unit_test_teardown(every_prefix_of_tcp_packet_parses,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(tcp_header_cut_after_flags_is_truncated,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(every_prefix_of_ipv6_extension_packet_parses,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(every_prefix_of_vxlan_packet_parses,
-	    free_held),
-	cmocka_unit_test_teardown(link_ipv4_is_a_bare_header, free_held),
-	cmocka_unit_test_teardown(link_ipv6_is_a_bare_header, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(link_ipv4_is_a_bare_header, exact_free_all),
+	cmocka_unit_test_teardown(link_ipv6_is_a_bare_header, exact_free_all),
 	cmocka_unit_test_teardown(link_ipv4_with_version_6_is_malformed,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(link_ipv6_with_version_4_is_malformed,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(link_ip_picks_version_from_first_nibble,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(link_ip_unknown_version_is_malformed,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(link_linux_sll_protocol_at_offset_14,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(link_linux_sll2_protocol_at_offset_0,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(link_linux_sll_protocol_is_eth_type,
-	    free_held),
-	cmocka_unit_test_teardown(link_linux_sll_cut_is_truncated, free_held),
-	cmocka_unit_test_teardown(link_null_host_order_family, free_held),
-	cmocka_unit_test_teardown(link_loop_network_order_family, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(link_linux_sll_cut_is_truncated, exact_free_all),
+	cmocka_unit_test_teardown(link_null_host_order_family, exact_free_all),
+	cmocka_unit_test_teardown(link_loop_network_order_family, exact_free_all),
 	cmocka_unit_test_teardown(link_null_unknown_family_has_no_ip_flow,
-	    free_held),
-	cmocka_unit_test_teardown(link_loop_cut_is_truncated, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(link_loop_cut_is_truncated, exact_free_all),
 	cmocka_unit_test_teardown(vxlan_yields_outer_and_inner_flows,
-	    free_held),
-	cmocka_unit_test_teardown(vxlan_vni_is_twenty_four_bits, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(vxlan_vni_is_twenty_four_bits, exact_free_all),
 	cmocka_unit_test_teardown(vxlan_inner_vlan_is_the_inner_keys,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(vxlan_over_ipv6_yields_inner_flow,
-	    free_held),
-	cmocka_unit_test_teardown(udp_to_other_port_has_no_inner, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(udp_to_other_port_has_no_inner, exact_free_all),
 	cmocka_unit_test_teardown(vxlan_inner_tcp_cut_is_truncated_inner,
-	    free_held),
+	    exact_free_all),
 	cmocka_unit_test_teardown(vxlan_inner_ip_cut_is_truncated_inner,
-	    free_held),
-	cmocka_unit_test_teardown(mutated_packets_parse_sanely, free_held),
-	cmocka_unit_test_teardown(keys_are_memcmp_comparable, free_held),
+	    exact_free_all),
+	cmocka_unit_test_teardown(mutated_packets_parse_sanely, exact_free_all),
+	cmocka_unit_test_teardown(keys_are_memcmp_comparable, exact_free_all),
 };
 
 FS_TEST_MAIN(tests)
