@@ -50,8 +50,9 @@ class Tally:
         return 0 if self.failed == 0 else 1
 
 
-def run_finderscope(binary, args, tally):
-    """Run BINARY ARGS; return its stdout (text), or None if it did not run.
+def run_finderscope(binary, args, tally, stdin=None):
+    """Run BINARY ARGS (stdin: an open file, or none); return its stdout
+    (text), or None if it did not run.
 
     A crash, a hang or a non-zero exit is a failure in the tally: the
     command must survive any input and exit 0.  Stdout is returned even
@@ -61,6 +62,8 @@ def run_finderscope(binary, args, tally):
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE,
+                              stdin=stdin if stdin is not None
+                              else subprocess.DEVNULL,
                               timeout=RUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         tally.fail("%s: did not finish within %g s (hang?)"
