@@ -122,7 +122,7 @@ pcap_frame_udp_payload(const uint8_t *data, size_t caplen, enum pkt_link link,
 	pkt_parse(data, caplen, link, &p);
 	*why = "not UDP to the port";
 	if (p.key.proto != 17 || !(p.key.flags & FLOW_KEY_PORTS) ||
-	    p.key.dport != dport)
+	    (dport != 0 && p.key.dport != dport))
 		return PCAP_FRAME_NOT_OURS;
 	if (p.key.flags & FLOW_KEY_FRAGMENT) {
 		*why = "IP fragment (fragments are not reassembled)";

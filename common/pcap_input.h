@@ -44,8 +44,9 @@ void	pcap_input_close(struct pcap_input *);
 #define PCAP_FRAME_UNUSABLE	(-2)	/* UDP to the port, but it cannot be read */
 
 /*
- * The UDP payload of a frame sent to dport, cut at the UDP length (never at
- * the frame end: bytes after the UDP length are not the datagram's).
+ * The UDP payload of a frame sent to dport (0: to any port), cut at the
+ * UDP length (never at the frame end: bytes after the UDP length are not
+ * the datagram's).
  * Returns 0 and sets *payload and *len, or PCAP_FRAME_NOT_OURS, or
  * PCAP_FRAME_UNUSABLE with *why (a static string): a UDP header that is
  * cut short or malformed, or a first IP fragment (fragments are not

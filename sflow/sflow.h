@@ -166,7 +166,10 @@ struct sflow_ext_gateway {
 #define SFLOW_HAS_EXT_SWITCH		0x08
 #define SFLOW_HAS_EXT_ROUTER		0x10
 #define SFLOW_HAS_EXT_GATEWAY		0x20
-#define SFLOW_HAS_FLOW_KEY		0x40	/* pkt was parsed from the raw header */
+#define SFLOW_HAS_FLOW_KEY		0x40	/* pkt.key is set: parsed from the raw
+						   header, or else summarised from a
+						   sampled IPv4/IPv6 record
+						   (FLOW_KEY_SUMMARY) */
 
 /*
  * A flow sample (type 1 compact, 3 expanded) or a discard sample (type 5).

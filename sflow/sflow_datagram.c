@@ -20,7 +20,13 @@ sflow_note_error(struct decode *d, int result, uint32_t record_index,
 {
 	struct sflow_error *e = d->err;
 
-	if (e->result != SFLOW_OK)
+	/*
+	 * The first problem is kept, except that a truncation, which stops
+	 * the decode, replaces an earlier invalid sample: err always
+	 * describes the result sflow_decode() returns.
+	 */
+	if (e->result != SFLOW_OK &&
+	    !(result == SFLOW_TRUNCATED && e->result == SFLOW_INVALID))
 		return;
 	e->result = result;
 	e->offset = (size_t)(at - d->start);

@@ -669,6 +669,31 @@ test_sample_past_datagram_end_is_truncated(void **state)
 }
 
 static void
+test_truncation_after_invalid_sample_is_the_result(void **state)
+{
+	struct sflow_stats st;
+	struct sflow_error err;
+	struct seen seen;
+	struct xb b = { .len = 0 };
+	size_t at;
+
+	(void)state;
+	xb_header4(&b, AGENT_192_0_2_1, 0, 1, 1, 2);
+	at = compact_flow_head(&b, 5, 1);
+	ext_switch_record(&b, 4);		/* invalid: 20 bytes */
+	xb_close(&b, at);
+	at = compact_flow_head(&b, 6, 0);
+	xb_close(&b, at);
+	b.len -= 4;				/* and the next one cut */
+	assert_int_equal(decode(&b, &seen, &st, &err), SFLOW_TRUNCATED);
+	assert_int_equal(err.result, SFLOW_TRUNCATED);
+	assert_int_equal(err.sample_index, 2);
+	assert_int_equal(st.truncated, 1);
+	assert_int_equal(st.invalid, 0);
+	assert_int_equal(seen.flows, 1);
+}
+
+static void
 test_huge_sample_count_is_truncated(void **state)
 {
 	struct sflow_stats st;
@@ -982,6 +1007,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_record_longer_than_sample_is_invalid),
 	cmocka_unit_test(test_huge_record_count_is_invalid_not_slow),
 	cmocka_unit_test(test_sample_past_datagram_end_is_truncated),
+	cmocka_unit_test(test_truncation_after_invalid_sample_is_the_result),
 	cmocka_unit_test(test_huge_sample_count_is_truncated),
 	cmocka_unit_test(test_trailing_bytes_are_counted_and_ignored),
 	cmocka_unit_test(test_every_cut_is_truncated),
