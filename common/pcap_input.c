@@ -1,5 +1,6 @@
 /*
- * pcap_input.c - capture files in, frames out (libpcap's offline reader).
+ * pcap_input.c - capture files in, frames out: classic pcap files in place
+ * (pcap_mapped.c), everything else through libpcap's offline reader.
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -7,11 +8,14 @@
 #include <string.h>
 
 #include "pcap_input.h"
+#include "pcap_mapped.h"
 
 struct pcap_input {
+	struct pcap_mapped mapped;	/* used when mapped.map != NULL */
 	pcap_t		*pcap;
 	enum pkt_link	 link;
 	uint64_t	 frames;
+	char		 error[256];
 };
 
 /* libpcap's DLT_ values to what pkt_parse() understands; 0 if nothing. */
@@ -53,6 +57,10 @@ pcap_input_open(const char *path, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
+	if (strcmp(path, "-") != 0 && pcap_mapped_open(&in->mapped, path) == 0) {
+		in->link = in->mapped.link;
+		return in;
+	}
 	pcap_err[0] = '\0';
 	if ((in->pcap = pcap_open_offline(path, pcap_err)) == NULL) {
 		snprintf(errbuf, errlen, "%s: %s", path, pcap_err);
@@ -82,6 +90,9 @@ pcap_input_next(struct pcap_input *in, struct pcap_frame *f)
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 
+	if (in->mapped.map != NULL)
+		return pcap_mapped_next(&in->mapped, f, in->error,
+		    sizeof(in->error));
 	switch (pcap_next_ex(in->pcap, &hdr, &data)) {
 	case 1:
 		f->number = ++in->frames;
@@ -100,7 +111,7 @@ pcap_input_next(struct pcap_input *in, struct pcap_frame *f)
 const char *
 pcap_input_error(struct pcap_input *in)
 {
-	return pcap_geterr(in->pcap);
+	return in->mapped.map != NULL ? in->error : pcap_geterr(in->pcap);
 }
 
 void
@@ -108,6 +119,7 @@ pcap_input_close(struct pcap_input *in)
 {
 	if (in == NULL)
 		return;
+	pcap_mapped_close(&in->mapped);
 	if (in->pcap != NULL)
 		pcap_close(in->pcap);
 	free(in);

@@ -77,9 +77,15 @@ def main():
     cut = os.path.join(a.workdir, "cut.pcap")
     with open(cut, "wb") as fh:
         fh.write(data[:len(data) - 100])
-    rc, _, err = run(b, ["sflow", cut])
-    t.check(rc in (0, 1) and err != "", "cut capture: status %d, stderr %r"
-            % (rc, err))
+    rc, out, err = run(b, ["sflow", cut])
+    t.equal("cut capture: exit status", 1, rc)
+    t.check("truncated dump file" in err, "cut capture: stderr %r" % err)
+    # ...and a record length no capture has.
+    huge = os.path.join(a.workdir, "huge-record.pcap")
+    with open(huge, "wb") as fh:
+        fh.write(data[:24] + b"\0" * 8 + b"\xff\xff\xff\x7f" + b"\0" * 4)
+    expect(t, "absurd record length", b, ["sflow", huge], 1,
+           stderr_has="invalid packet capture length")
 
     # Datagrams that do not decode: reported with their frame, status 0.
     out = expect(t, "NetFlow frames", b, ["sflow", "--json", netflow], 0,

@@ -6,13 +6,15 @@
 Each Ethernet capture is rewritten, frame by frame, into the other link
 types `finderscope sflow` reads: Linux cooked v1 (DLT_LINUX_SLL, 113),
 Linux cooked v2 (DLT_LINUX_SLL2, 276), raw IP (DLT_RAW, 101) and BSD
-loopback (DLT_NULL, 0), and is also fed through standard input ("-").
+loopback (DLT_NULL, 0), and is also fed through standard input ("-"), written in the other byte
+order and with nanosecond timestamps, and converted to pcapng.
 Every variant must print exactly the same sample lines as the original:
 only the link header differs, so any difference is a reader bug.
 """
 import argparse
 import os
 import struct
+import subprocess
 import sys
 
 import fs_conformance
@@ -39,12 +41,16 @@ def read_pcap(path):
     return linktype, frames
 
 
-def write_pcap(path, linktype, frames):
+def write_pcap(path, linktype, frames, order="<", nsec=False):
+    """A classic pcap file; order "<" little-endian or ">" big-endian."""
+    magic = 0xA1B23C4D if nsec else 0xA1B2C3D4
     with open(path, "wb") as fh:
-        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144,
+        fh.write(struct.pack(order + "IHHiIII", magic, 2, 4, 0, 0, 262144,
                              linktype))
         for sec, usec, pkt, orig in frames:
-            fh.write(struct.pack("<IIII", sec, usec, len(pkt), orig))
+            fh.write(struct.pack(order + "IIII", sec,
+                                 usec * 1000 if nsec else usec, len(pkt),
+                                 orig))
             fh.write(pkt)
 
 
@@ -127,12 +133,29 @@ def check_capture(a, capture, tally):
         got = samples(fs_conformance.run_finderscope(
             a.bin, ["sflow", "--json", "-"], tally, stdin=fh))
     same_lines(tally, "%s from standard input" % name, want, got)
+    # The file formats: classic pcap in both byte orders and with
+    # nanosecond timestamps (read in place), and pcapng (through libpcap).
+    for variant, order, nsec in (("big-endian", ">", False),
+                                 ("nanosecond", "<", True)):
+        path = os.path.join(a.workdir, "%s.%s.pcap" % (name, variant))
+        write_pcap(path, LINKTYPE_ETHERNET, frames, order, nsec)
+        got = samples(fs_conformance.run_finderscope(
+            a.bin, ["sflow", "--json", path], tally))
+        same_lines(tally, "%s as %s pcap" % (name, variant), want, got)
+    if a.editcap:
+        path = os.path.join(a.workdir, "%s.pcapng" % name)
+        subprocess.run([a.editcap, "-F", "pcapng", capture, path],
+                       check=True)
+        got = samples(fs_conformance.run_finderscope(
+            a.bin, ["sflow", "--json", path], tally))
+        same_lines(tally, "%s as pcapng" % name, want, got)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--workdir", required=True)
+    ap.add_argument("--editcap", help="editcap, to make a pcapng copy")
     ap.add_argument("captures", nargs="+")
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
