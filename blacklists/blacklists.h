@@ -61,7 +61,8 @@ struct bl_parse_report {
 	uint64_t	normalised;	/* entries with host bits set, masked */
 	uint64_t	over_cap;	/* entries dropped by max_entries */
 	time_t		expires;	/* Spamhaus "; Expires:", 0 if not given */
-	uint64_t	declared_entries; /* FireHOL "# entries", 0 if absent */
+	uint64_t	declared_entries; /* FireHOL "# Entries", Spamhaus JSON
+					     "records"; 0 if absent */
 	char		category[BL_LABEL_MAX];	/* FireHOL "# category" */
 	uint32_t	errors_kept;	/* <= BL_ERRORS_KEPT */
 	struct {
@@ -218,6 +219,15 @@ void	bl_fetcher_fetch_all(struct bl_fetcher *);
 
 /* Do not fetch name again before t (a feed's own "Expires:"). */
 void	bl_fetcher_not_before(struct bl_fetcher *, const char *name, time_t t);
+
+/*
+ * The bytes a source has now, without the network: the file of a file
+ * source, or the cached last good body of a URL source (the one a
+ * fetcher in cache_dir keeps).  0: *body (malloc'd, the caller frees) and
+ * *len set.  1: nothing cached yet.  -1: an error, why in err.
+ */
+int	bl_source_load(const char *cache_dir, const struct bl_source_spec *,
+	    void **body, size_t *len, char *err, size_t errlen);
 
 /* Attempts in flight (0 when `blacklist fetch` may stop). */
 size_t	bl_fetcher_busy(const struct bl_fetcher *);
