@@ -1,0 +1,389 @@
+/*
+ * ctl_config_sections.c - the key tables of controller:, capture:,
+ * switches: and receiver: (with receiver.archive: and receiver.sessions:),
+ * and their cross-key rules.  The keys, defaults and limits are the ones
+ * docs/config.md documents; change both together.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_config.h"
+#include "ctl_config_impl.h"
+
+/* The walker stores enums as int. */
+_Static_assert(sizeof(enum ctl_mode) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum ctl_backend) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum ctl_input) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum bl_format) == sizeof(int), "enum size");
+
+#define DAY		86400u
+#define KIB		((uint64_t)1 << 10)
+#define MIB		((uint64_t)1 << 20)
+#define GIB		((uint64_t)1 << 30)
+#define TIB		((uint64_t)1 << 40)
+#define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * An API bound beyond loopback must ask for a token: the rule DESIGN.md
+ * states for the controller, applied to the receiver's API as well.
+ */
+static int
+check_api(struct ctl_parse *p, const struct ctl_section *sec,
+    const struct ctl_seen *seen, const struct ctl_listen *api,
+    const char *token_file, const struct ctl_node *map)
+{
+	char buf[CTL_VALUE_STRLEN];
+
+	if (token_file != NULL || ctl_addr_is_loopback(&api->addr))
+		return 0;
+	return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
+	    "api_listen"), map), sec->name, "api_listen", "'%s' is not a "
+	    "loopback address, so 'api_token_file' is required",
+	    ctl_format_listen(api, buf, sizeof(buf)));
+}
+
+/* ---- controller: ------------------------------------------------------- */
+
+#define C(f)	offsetof(struct ctl_controller_config, f)
+
+static const char *const mode_names[] = { "auto", "manual", NULL };
+
+static const struct ctl_key controller_keys[] = {
+	{ .name = "sflow_listen", .type = CTL_T_LISTEN_LIST,
+	  .offset = C(sflow_listen), .count = C(n_sflow_listen),
+	  .def = "0.0.0.0:6343,[::]:6343", .min = 1, .max = CTL_MAX_LISTEN },
+	{ .name = "api_listen", .type = CTL_T_LISTEN, .offset = C(api_listen),
+	  .def = "127.0.0.1:8008" },
+	{ .name = "api_token_file", .type = CTL_T_PATH,
+	  .offset = C(api_token_file) },
+	{ .name = "state_dir", .type = CTL_T_PATH, .offset = C(state_dir),
+	  .def = "/var/lib/finderscope" },
+	{ .name = "events_file", .type = CTL_T_PATH, .offset = C(events_file) },
+	{ .name = "mode", .type = CTL_T_ENUM, .offset = C(mode),
+	  .def = "auto", .names = mode_names, .min = CTL_MODE_AUTO },
+};
+
+static int
+check_controller(struct ctl_parse *p, const struct ctl_node *map,
+    const struct ctl_seen *seen, void *base)
+{
+	const struct ctl_controller_config *c = base;
+
+	return check_api(p, &ctl_controller_section, seen, &c->api_listen,
+	    c->api_token_file, map);
+}
+
+const struct ctl_section ctl_controller_section = {
+	.name = "controller", .keys = controller_keys,
+	.n_keys = NKEYS(controller_keys), .check = check_controller,
+};
+
+/* ---- capture: --------------------------------------------------------- */
+
+#define P(f)	offsetof(struct ctl_capture_config, f)
+
+static const struct ctl_key capture_keys[] = {
+	{ .name = "receiver", .type = CTL_T_ADDR, .offset = P(receiver) },
+	{ .name = "duration", .type = CTL_T_DURATION, .offset = P(duration_s),
+	  .def = "5m", .min = 1, .max = DAY },
+	{ .name = "max_duration", .type = CTL_T_DURATION,
+	  .offset = P(max_duration_s), .def = "1h", .min = 1, .max = 7 * DAY },
+	{ .name = "cooldown", .type = CTL_T_DURATION, .offset = P(cooldown_s),
+	  .def = "10m", .min = 0, .max = 7 * DAY },
+	{ .name = "max_active", .type = CTL_T_U32, .offset = P(max_active),
+	  .def = "16", .min = 1, .max = 65536 },
+};
+
+static int
+check_capture(struct ctl_parse *p, const struct ctl_node *map,
+    const struct ctl_seen *seen, void *base)
+{
+	const struct ctl_section *sec = &ctl_capture_section;
+	const struct ctl_capture_config *c = base;
+	const struct ctl_node *at;
+	char d[CTL_VALUE_STRLEN], m[CTL_VALUE_STRLEN];
+
+	if (c->duration_s <= c->max_duration_s)
+		return 0;
+	at = ctl_seen_node(ctl_seen_key(sec, seen, "duration"),
+	    ctl_seen_node(ctl_seen_key(sec, seen, "max_duration"), map));
+	return ctl_error(p, at, "'duration' (%s) is longer than "
+	    "'max_duration' (%s) in 'capture'",
+	    ctl_format_duration(c->duration_s, d, sizeof(d)),
+	    ctl_format_duration(c->max_duration_s, m, sizeof(m)));
+}
+
+const struct ctl_section ctl_capture_section = {
+	.name = "capture", .keys = capture_keys, .n_keys = NKEYS(capture_keys),
+	.check = check_capture,
+};
+
+/* ---- switches: -------------------------------------------------------- */
+
+#define S(f)	offsetof(struct ctl_switch, f)
+
+static const char *const backend_names[] = { "cumulus-acl", "ovs", NULL };
+
+static const struct ctl_key switch_keys[] = {
+	{ .name = "name", .type = CTL_T_NAME, .offset = S(name),
+	  .flags = CTL_REQUIRED },
+	{ .name = "agents", .type = CTL_T_ADDR_LIST, .offset = S(agents),
+	  .count = S(n_agents), .min = 1, .max = CTL_MAX_AGENTS,
+	  .flags = CTL_REQUIRED },
+	{ .name = "backend", .type = CTL_T_ENUM, .offset = S(backend),
+	  .def = "cumulus-acl", .names = backend_names,
+	  .min = CTL_BACKEND_CUMULUS_ACL },
+	{ .name = "url", .type = CTL_T_URL, .offset = S(url),
+	  .flags = CTL_REQUIRED },
+	{ .name = "user", .type = CTL_T_STRING, .offset = S(user) },
+	{ .name = "password_file", .type = CTL_T_PATH,
+	  .offset = S(password_file) },
+	{ .name = "erspan_source", .type = CTL_T_ADDR,
+	  .offset = S(erspan_source) },
+	{ .name = "in_interface", .type = CTL_T_IFNAME,
+	  .offset = S(in_interface), .def = "swp+" },
+	{ .name = "max_active", .type = CTL_T_U32, .offset = S(max_active),
+	  .def = "4", .min = 1, .max = 65536 },
+};
+
+const struct ctl_section ctl_switch_section = {
+	.name = "switches", .keys = switch_keys, .n_keys = NKEYS(switch_keys),
+};
+
+/* An sFlow agent and where it was configured, to find repeats. */
+struct agent_ref {
+	struct netaddr	addr;
+	size_t		sw, i;		/* switch, agent within it */
+};
+
+static int
+agent_order(const void *a, const void *b)
+{
+	const struct agent_ref *x = a, *y = b;
+	int c = netaddr_compare(&x->addr, &y->addr);
+
+	if (c != 0)
+		return c;
+	if (x->sw != y->sw)
+		return x->sw < y->sw ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Each agent maps to one switch: the trigger needs to know which. */
+static int
+check_agents(struct ctl_parse *p, const struct ctl_node *seq,
+    const struct ctl_switch *sw, size_t n)
+{
+	const struct ctl_section *sec = &ctl_switch_section;
+	struct agent_ref *refs;
+	size_t i, j, total = 0;
+	char a[NETADDR_STRLEN];
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		total += sw[i].n_agents;
+	if (total == 0)
+		return 0;
+	if ((refs = calloc(total, sizeof(*refs))) == NULL)
+		return ctl_error(p, NULL, "out of memory");
+	for (i = 0, total = 0; i < n; i++)
+		for (j = 0; j < sw[i].n_agents; j++, total++) {
+			refs[total].addr = sw[i].agents[j];
+			refs[total].sw = i;
+			refs[total].i = j;
+		}
+	qsort(refs, total, sizeof(*refs), agent_order);
+	for (i = 1; i < total; i++) {
+		const struct agent_ref *first = &refs[i - 1], *again = &refs[i];
+		const struct ctl_node *item, *agents = NULL;
+
+		if (netaddr_compare(&first->addr, &again->addr) != 0)
+			continue;
+		/* Find the repeated agent's node: switches[sw].agents[i]. */
+		item = seq->items[again->sw];
+		for (j = 0; j + 1 < item->n; j += 2)
+			if (strcmp(item->items[j]->text, "agents") == 0)
+				agents = item->items[j + 1];
+		rc = ctl_bad_value(p, agents != NULL && again->i < agents->n ?
+		    agents->items[again->i] : item, sec->name, "agents",
+		    "agent %s is already an agent of switch '%s'",
+		    netaddr_format(&again->addr, a, sizeof(a)),
+		    sw[first->sw].name);
+		break;
+	}
+	free(refs);
+	return rc;
+}
+
+int
+ctl_parse_switches(struct ctl_parse *p, const struct ctl_key *k,
+    const struct ctl_seen *where, void *base)
+{
+	struct ctl_seen seen[CTL_SECTION_MAX_KEYS];
+	const struct ctl_node *seq = where->value, *item;
+	struct ctl_config *cfg = base;
+	struct ctl_switch *sw;
+	size_t i, j, n;
+
+	if (seq->type == CTL_NODE_SCALAR && seq->is_null)
+		return 0;
+	if (seq->type != CTL_NODE_SEQUENCE)
+		return ctl_bad_value(p, seq, NULL, k->name, "expected a "
+		    "sequence of switches, found %s", ctl_node_kind(seq));
+	if ((n = seq->n) == 0)
+		return 0;
+	if (n > CTL_MAX_SWITCHES)
+		return ctl_bad_value(p, seq->items[CTL_MAX_SWITCHES], NULL,
+		    k->name, "more than %u switches", CTL_MAX_SWITCHES);
+	if ((sw = ctl_arena_alloc(p->arena, n * sizeof(*sw))) == NULL)
+		return ctl_error(p, NULL, "out of memory");
+	for (i = 0; i < n; i++) {
+		item = seq->items[i];
+		if (item->type != CTL_NODE_MAPPING)
+			return ctl_bad_value(p, item, NULL, k->name, "expected "
+			    "a mapping for each switch, found %s",
+			    ctl_node_kind(item));
+		if (ctl_walk_section(p, item, &ctl_switch_section, &sw[i],
+		    seen) == -1)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (strcmp(sw[j].name, sw[i].name) == 0)
+				return ctl_bad_value(p, ctl_seen_key(
+				    &ctl_switch_section, seen, "name")->value,
+				    "switches", "name", "duplicate switch name "
+				    "'%s' (first at line %u)", sw[i].name,
+				    seq->items[j]->line);
+	}
+	if (check_agents(p, seq, sw, n) == -1)
+		return -1;
+	cfg->switches = sw;
+	cfg->n_switches = n;
+	p->switches_key = where->key;
+	return 0;
+}
+
+int
+ctl_print_switches(FILE *out, const struct ctl_key *k, const void *base,
+    int indent)
+{
+	const struct ctl_config *cfg = base;
+	size_t i;
+
+	fprintf(out, "%*s%s:%s\n", indent, "", k->name,
+	    cfg->n_switches == 0 ? " []" : "");
+	for (i = 0; i < cfg->n_switches; i++)
+		if (ctl_print_section(out, &ctl_switch_section,
+		    &cfg->switches[i], indent + 4, 1) == -1)
+			return -1;
+	return 0;
+}
+
+/* Switches need somewhere to send the mirrored traffic. */
+int
+ctl_check_switches(struct ctl_parse *p, struct ctl_config *cfg)
+{
+	if (cfg->n_switches == 0 ||
+	    cfg->capture.receiver.family != NETADDR_NONE)
+		return 0;
+	return ctl_error(p, p->switches_key, "switches are configured but "
+	    "'receiver' in 'capture' is not (where should they send "
+	    "ERSPAN?)");
+}
+
+/* ---- receiver: -------------------------------------------------------- */
+
+#define A(f)	offsetof(struct ctl_archive_config, f)
+
+static const struct ctl_key archive_keys[] = {
+	{ .name = "dir", .type = CTL_T_PATH, .offset = A(dir),
+	  .def = "/var/lib/finderscope/archive" },
+	{ .name = "rotate_size", .type = CTL_T_SIZE, .offset = A(rotate_size),
+	  .def = "64M", .min = KIB, .max = TIB },
+	{ .name = "rotate_age", .type = CTL_T_DURATION,
+	  .offset = A(rotate_age_s), .def = "1h", .min = 1, .max = 30 * DAY },
+	{ .name = "quota", .type = CTL_T_SIZE, .offset = A(quota),
+	  .def = "10G", .min = MIB, .max = (uint64_t)1 << 60 },
+	{ .name = "min_free", .type = CTL_T_SPACE, .offset = A(min_free),
+	  .def = "5%" },
+	{ .name = "max_age", .type = CTL_T_DURATION, .offset = A(max_age_s),
+	  .def = "30d", .min = 0, .max = 3650 * DAY },
+};
+
+static int
+check_archive(struct ctl_parse *p, const struct ctl_node *map,
+    const struct ctl_seen *seen, void *base)
+{
+	const struct ctl_section *sec = &ctl_archive_section;
+	const struct ctl_archive_config *a = base;
+	char q[CTL_VALUE_STRLEN], r[CTL_VALUE_STRLEN];
+
+	if (a->quota >= a->rotate_size)
+		return 0;
+	return ctl_error(p, ctl_seen_node(ctl_seen_key(sec, seen, "quota"),
+	    ctl_seen_node(ctl_seen_key(sec, seen, "rotate_size"), map)),
+	    "'quota' (%s) is smaller than 'rotate_size' (%s) in "
+	    "'receiver.archive'", ctl_format_size(a->quota, q, sizeof(q)),
+	    ctl_format_size(a->rotate_size, r, sizeof(r)));
+}
+
+const struct ctl_section ctl_archive_section = {
+	.name = "receiver.archive", .keys = archive_keys,
+	.n_keys = NKEYS(archive_keys), .check = check_archive,
+};
+
+#define E(f)	offsetof(struct ctl_sessions_config, f)
+
+static const struct ctl_key sessions_keys[] = {
+	{ .name = "dir", .type = CTL_T_PATH, .offset = E(dir),
+	  .def = "/var/lib/finderscope/sessions" },
+	{ .name = "history", .type = CTL_T_SIZE, .offset = E(history),
+	  .def = "256M", .min = MIB, .max = 64 * GIB },
+	{ .name = "timeout", .type = CTL_T_DURATION, .offset = E(timeout_s),
+	  .def = "30s", .min = 1, .max = DAY },
+};
+
+const struct ctl_section ctl_sessions_section = {
+	.name = "receiver.sessions", .keys = sessions_keys,
+	.n_keys = NKEYS(sessions_keys),
+};
+
+#define R(f)	offsetof(struct ctl_receiver_config, f)
+
+static const char *const input_names[] = { "raw", "pcap", NULL };
+
+static const struct ctl_key receiver_keys[] = {
+	{ .name = "input", .type = CTL_T_ENUM, .offset = R(input),
+	  .def = "raw", .names = input_names, .min = CTL_INPUT_RAW },
+	{ .name = "interface", .type = CTL_T_IFNAME, .offset = R(interface) },
+	{ .name = "filter", .type = CTL_T_STRING, .offset = R(filter) },
+	{ .name = "listen", .type = CTL_T_ADDR, .offset = R(listen),
+	  .def = "0.0.0.0" },
+	{ .name = "api_listen", .type = CTL_T_LISTEN, .offset = R(api_listen),
+	  .def = "127.0.0.1:8009" },
+	{ .name = "api_token_file", .type = CTL_T_PATH,
+	  .offset = R(api_token_file) },
+	{ .name = "controller_url", .type = CTL_T_URL,
+	  .offset = R(controller_url), .def = "http://127.0.0.1:8008" },
+	{ .name = "archive", .type = CTL_T_SECTION, .offset = R(archive),
+	  .sub = &ctl_archive_section },
+	{ .name = "keys", .type = CTL_T_STRING_LIST, .offset = R(keys),
+	  .count = R(n_keys), .min = 0, .max = CTL_MAX_KEYWORDS },
+	{ .name = "sessions", .type = CTL_T_SECTION, .offset = R(sessions),
+	  .sub = &ctl_sessions_section },
+};
+
+static int
+check_receiver(struct ctl_parse *p, const struct ctl_node *map,
+    const struct ctl_seen *seen, void *base)
+{
+	const struct ctl_receiver_config *r = base;
+
+	return check_api(p, &ctl_receiver_section, seen, &r->api_listen,
+	    r->api_token_file, map);
+}
+
+const struct ctl_section ctl_receiver_section = {
+	.name = "receiver", .keys = receiver_keys,
+	.n_keys = NKEYS(receiver_keys), .check = check_receiver,
+};
