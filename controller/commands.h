@@ -7,5 +7,7 @@
 /* Each returns the process exit status; argv[0] is the subcommand name. */
 int	cmd_sflow(int argc, char **argv);
 void	cmd_sflow_usage(void);
+int	cmd_blacklist(int argc, char **argv);
+void	cmd_blacklist_usage(void);
 
 #endif /* FS_COMMANDS_H */

@@ -18,6 +18,8 @@ struct command {
 static const struct command commands[] = {
 	{ "sflow", "decode sFlow v5 datagrams from a capture file",
 	    cmd_sflow, cmd_sflow_usage },
+	{ "blacklist", "look addresses up in the lists; fetch the lists",
+	    cmd_blacklist, cmd_blacklist_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
