@@ -13,7 +13,9 @@
  * Layout.  Two arrays, both read-only once built:
  *
  *   dp[1 << D]      direct pointing on the top D bits of the key (D = 18
- *                   for IPv4, 16 for IPv6).  An entry with DP_NODE set is
+ *                   for IPv4, 22 for IPv6: 16 MB, one node level less
+ *                   on every IPv6 walk; a table with no IPv6 prefix is
+ *                   never built).  An entry with DP_NODE set is
  *                   DP_NODE | w, the root node of that slice at arena word
  *                   w; an entry without it is value + 1 of the longest
  *                   prefix of length <= D covering the slice, so 0 is
@@ -55,10 +57,10 @@
  *    and put_leaves() appended exactly those runs at base0;
  *  - a node at offset o exists only when some prefix is longer than o + 6,
  *    so o + 6 < 32 (IPv4) or < 128 (IPv6): IPv4 offsets are 18, 24, 30
- *    and IPv6 ones 16, 22, ..., 124.  The 6 bits of a child number may run
+ *    and IPv6 ones 22, 28, ..., 124.  The 6 bits of a child number may run
  *    past the end of the key; they read as zero there (shifting in zeros),
  *    and the builder computes slots the same way from zero host bits.  The
- *    IPv6 offsets never straddle the two 64-bit halves (64 - 16 is a
+ *    IPv6 offsets never straddle the two 64-bit halves (64 - 22 is a
  *    multiple of 6); the shifts are all less than 64;
  *  - offsets are below MAX_WORDS (31 bits), checked as the arena grows.
  */
@@ -69,7 +71,7 @@
 #include <stdint.h>
 
 #define DP4		18	/* direct pointing bits, IPv4 */
-#define DP6		16	/* IPv6; (64 - DP6) % 6 == 0, see above */
+#define DP6		22	/* IPv6; (64 - DP6) % 6 == 0, see above */
 #define STRIDE		6
 #define DP_NODE		0x80000000u
 
