@@ -290,55 +290,6 @@ open_regular(const char *path, uint64_t max, struct stat *st, char *err,
 }
 
 /*
- * Read fd to its end, at most max bytes (the file may have grown since
- * fstat said size).  0 with *body (malloc'd) and *len, or -1 with err.
- */
-static int
-read_capped_fd(int fd, const char *path, size_t size, uint64_t max,
-    void **body, size_t *len, char *err, size_t errlen)
-{
-	unsigned char *buf, *p;
-	size_t cap = size + 1, got = 0;
-
-	/* Room for one byte more, to notice a file that grew meanwhile. */
-	if ((buf = malloc(cap)) == NULL)
-		goto oom;
-	for (;;) {
-		ssize_t r = read(fd, buf + got, cap - got);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			snprintf(err, errlen, "read %s: %s", path,
-			    strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-		if (got > max) {
-			snprintf(err, errlen, "%s: more than max_bytes (%llu)",
-			    path, (unsigned long long)max);
-			goto fail;
-		}
-		if (got == cap) {
-			cap = cap * 2 > max + 1 ? (size_t)max + 1 : cap * 2;
-			if ((p = realloc(buf, cap)) == NULL)
-				goto oom;
-			buf = p;
-		}
-	}
-	*body = buf;
-	*len = got;
-	return 0;
-oom:
-	snprintf(err, errlen, "out of memory reading %s", path);
-fail:
-	free(buf);
-	return -1;
-}
-
-/*
  * Read a local list: synchronously (it is local and capped), NOT_MODIFIED
  * when the file is the same (device, inode, size, mtime, ctime) as at the
  * last read.  Fills o; *owned is the body to free.
@@ -365,7 +316,7 @@ read_file(struct bl_source *s, struct bl_fetch_outcome *o, void **owned)
 	id.ctime = st.st_ctim;
 	if (s->file_seen && same_file(&id, &s->file_id))
 		o->status = BL_FETCH_NOT_MODIFIED;
-	else if (read_capped_fd(fd, s->file, (size_t)st.st_size,
+	else if (bl_fetch_read_fd(fd, s->file, (size_t)st.st_size,
 	    s->max_bytes, &body, &len, o->error, sizeof(o->error)) == 0) {
 		o->status = BL_FETCH_UPDATED;
 		o->body = body;
@@ -698,7 +649,7 @@ bl_source_load(const char *cache_dir, const struct bl_source_spec *sp,
 	if (sp->file != NULL) {
 		if ((fd = open_regular(sp->file, max, &st, err, errlen)) == -1)
 			return -1;
-		rc = read_capped_fd(fd, sp->file, (size_t)st.st_size, max,
+		rc = bl_fetch_read_fd(fd, sp->file, (size_t)st.st_size, max,
 		    body, len, err, errlen);
 		close(fd);
 		return rc;

@@ -163,6 +163,14 @@ int	bl_fetch_cache_load(const struct bl_fetch_cache_key *,
 	    struct bl_fetch_meta *meta, void **body, size_t *len,
 	    char *err, size_t errlen);
 
+/*
+ * Read fd to its end, at most max bytes (the file may have grown since
+ * fstat said size).  0 with *body (malloc'd, with room for at least one
+ * byte more than *len) and *len, or -1 with err.
+ */
+int	bl_fetch_read_fd(int fd, const char *path, size_t size, uint64_t max,
+	    void **body, size_t *len, char *err, size_t errlen);
+
 /* Replace the cached body.  0, or -1 with a message in err. */
 int	bl_fetch_cache_store_body(const struct bl_fetch_cache_key *,
 	    const void *body, size_t len, char *err, size_t errlen);

@@ -131,6 +131,55 @@ fail:
 }
 
 /*
+ * Read fd to its end, at most max bytes (the file may have grown since
+ * fstat said size).  0 with *body (malloc'd) and *len, or -1 with err.
+ */
+int
+bl_fetch_read_fd(int fd, const char *path, size_t size, uint64_t max,
+    void **body, size_t *len, char *err, size_t errlen)
+{
+	unsigned char *buf, *p;
+	size_t cap = size + 1, got = 0;
+
+	/* Room for one byte more, to notice a file that grew meanwhile. */
+	if ((buf = malloc(cap)) == NULL)
+		goto oom;
+	for (;;) {
+		ssize_t r = read(fd, buf + got, cap - got);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			snprintf(err, errlen, "read %s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+		if (got > max) {
+			snprintf(err, errlen, "%s: more than max_bytes (%llu)",
+			    path, (unsigned long long)max);
+			goto fail;
+		}
+		if (got == cap) {
+			cap = cap * 2 > max + 1 ? (size_t)max + 1 : cap * 2;
+			if ((p = realloc(buf, cap)) == NULL)
+				goto oom;
+			buf = p;
+		}
+	}
+	*body = buf;
+	*len = got;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory reading %s", path);
+fail:
+	free(buf);
+	return -1;
+}
+
+/*
  * Read a regular file of at most max bytes (not following a symlink, not
  * blocking on a FIFO).  0 with *out (malloc'd, len + 1 bytes, NUL after
  * the data), 1 if it does not exist, -1 with err.
@@ -141,6 +190,7 @@ read_capped(const char *path, uint64_t max, char **out, size_t *outlen,
 {
 	struct stat st;
 	char *buf = NULL;
+	void *body;
 	size_t size, got = 0;
 	int fd;
 
@@ -161,29 +211,15 @@ read_capped(const char *path, uint64_t max, char **out, size_t *outlen,
 		goto fail;
 	}
 	size = (size_t)st.st_size;
-	/* One byte more than expected, to notice a file that grew. */
-	if ((buf = malloc(size + 2)) == NULL) {
-		snprintf(err, errlen, "out of memory reading %s", path);
+	if (bl_fetch_read_fd(fd, path, size, max, &body, &got, err,
+	    errlen) == -1)
 		goto fail;
-	}
-	while (got < size + 1) {
-		ssize_t r = read(fd, buf + got, size + 1 - got);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			snprintf(err, errlen, "read %s: %s", path,
-			    strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
+	buf = body;
 	if (got != size) {
 		snprintf(err, errlen, "%s: changed while being read", path);
 		goto fail;
 	}
+	/* bl_fetch_read_fd() keeps room for one byte more than size. */
 	buf[got] = '\0';
 	close(fd);
 	*out = buf;
