@@ -78,6 +78,16 @@ struct cap_decap {
 	uint8_t		has_subheader;	/* O bit: platform subheader present */
 	uint32_t	subheader[2];	/* its two words, uninterpreted */
 
+	/*
+	 * What the first GRE (or ERSPAN) layer carries, as far as the capture
+	 * goes: the same as inner unless GRE is nested, and set as soon as
+	 * that layer is read, even when a nested one then fails (a keepalive
+	 * inside GRE).  payload_len 0: not reached.
+	 */
+	const uint8_t	*payload;
+	uint32_t	 payload_len;
+	enum pkt_link	 payload_link;
+
 	/* The mirrored frame, inside the input buffer. */
 	const uint8_t	*inner;
 	uint32_t	 inner_len;

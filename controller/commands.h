@@ -9,5 +9,7 @@ int	cmd_sflow(int argc, char **argv);
 void	cmd_sflow_usage(void);
 int	cmd_blacklist(int argc, char **argv);
 void	cmd_blacklist_usage(void);
+int	cmd_decap(int argc, char **argv);
+void	cmd_decap_usage(void);
 
 #endif /* FS_COMMANDS_H */

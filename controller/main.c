@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	    cmd_sflow, cmd_sflow_usage },
 	{ "blacklist", "look addresses up in the lists; fetch the lists",
 	    cmd_blacklist, cmd_blacklist_usage },
+	{ "decap", "take GRE/ERSPAN off the frames of a capture file",
+	    cmd_decap, cmd_decap_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
