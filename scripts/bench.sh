@@ -1,11 +1,13 @@
 #!/bin/sh
-# bench.sh - the sFlow benchmarks (docs/performance.md says what they mean).
+# bench.sh - the benchmarks (docs/performance.md says what they mean).
 #
 # usage: scripts/bench.sh BUILD_DIR
 #
 # 1. BUILD_DIR/bench/bench_sflow_decode: the decoder alone, in memory, next
 #    to a memchr pass over the same bytes (BENCH_DATAGRAMS, default 1000000).
-# 2. End to end on a capture file: ../shared/tools/make-bench-input.sh writes
+# 2. BUILD_DIR/bench/bench_lpm and bench_decap: the blacklist lookup table
+#    and GRE/ERSPAN decapsulation (docs/performance.md).
+# 3. End to end on a capture file: ../shared/tools/make-bench-input.sh writes
 #    a capture of BENCH_DATAGRAMS datagrams (to a scratch directory, never
 #    into the repository); `finderscope sflow --count` reads it, and so do
 #    the other collectors found: nfdump's sfcapd (goal: finderscope >= 5x
@@ -28,6 +30,14 @@ echo "== decoder in memory: $n datagrams"
 cat "$scratch/decode.out"
 per=$(sed -n 's/^RESULT input .*samples_per_datagram=\([0-9]*\).*/\1/p' \
     "$scratch/decode.out")
+
+echo
+echo "== longest-prefix match: 1M IPv4 and 200k IPv6 prefixes"
+"$build/bench/bench_lpm" | grep -v '^RESULT'
+echo
+echo "== GRE/ERSPAN decapsulation and pcap writing (tmpfs)"
+"$build/bench/bench_decap" | grep -v '^RESULT'
+echo
 
 fs=$build/controller/finderscope
 if [ ! -f "$seed" ] || [ ! -x "$shared/tools/make-bench-input.sh" ]; then
