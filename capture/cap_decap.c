@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "cap_decap_impl.h"
+#include "ipv6_ext.h"
 
 #define ETHERTYPE_IPV4		0x0800
 #define ETHERTYPE_IPV6		0x86DD
@@ -42,18 +43,9 @@
 #define ETHERTYPE_QINQ		0x88A8
 #define ETHERTYPE_QINQ_OLD	0x9100
 
-#define IPPROTO_HOPOPTS_	0
-#define IPPROTO_ROUTING_	43
-#define IPPROTO_FRAGMENT_	44
 #define IPPROTO_GRE_		47
-#define IPPROTO_AH_		51
-#define IPPROTO_DSTOPTS_	60
-#define IPPROTO_MOBILITY_	135
-#define IPPROTO_HIP_		139
-#define IPPROTO_SHIM6_		140
 
 #define MAX_VLAN_TAGS		8
-#define MAX_IPV6_EXT_HEADERS	16
 
 /* What an IP header walk found. */
 struct ip_info {
@@ -120,9 +112,9 @@ static int
 ipv6_read(struct cap_view *v, struct ip_info *ip)
 {
 	uint32_t vtcfl;
-	uint16_t plen, frag;
-	uint8_t next, hdr_next, hdr_len;
-	int n;
+	uint16_t plen, frag = 0;
+	uint8_t next;
+	int n, step;
 
 	vtcfl = cursor_be32(&v->c);
 	plen = cursor_be16(&v->c);
@@ -140,45 +132,23 @@ ipv6_read(struct cap_view *v, struct ip_info *ip)
 	if (plen != 0)
 		view_limit(v, plen);
 
-	for (n = 0; n < MAX_IPV6_EXT_HEADERS; n++) {
-		switch (next) {
-		case IPPROTO_HOPOPTS_:
-		case IPPROTO_ROUTING_:
-		case IPPROTO_DSTOPTS_:
-		case IPPROTO_MOBILITY_:
-		case IPPROTO_HIP_:
-		case IPPROTO_SHIM6_:
-			hdr_next = cursor_u8(&v->c);
-			hdr_len = cursor_u8(&v->c);
-			cursor_skip(&v->c, (size_t)hdr_len * 8 + 6);
-			break;
-		case IPPROTO_AH_:
-			hdr_next = cursor_u8(&v->c);
-			hdr_len = cursor_u8(&v->c);
-			cursor_skip(&v->c, ((size_t)hdr_len + 2) * 4 - 2);
-			break;
-		case IPPROTO_FRAGMENT_:
-			hdr_next = cursor_u8(&v->c);
-			cursor_skip(&v->c, 1);
-			frag = cursor_be16(&v->c);
-			cursor_skip(&v->c, 4);		/* identification */
-			/* An atomic fragment (offset 0, M 0) is whole. */
-			if (frag & 0xFFF9)
-				ip->fragment = 1;
-			if (frag & 0xFFF8) {	/* a later one: no headers */
-				if (cursor_error(&v->c))
-					return cap_view_cut(v);
-				ip->proto = hdr_next;
-				return CAP_DECAP_OK;
-			}
-			break;
-		default:
+	for (n = 0; n < IPV6_MAX_EXT_HEADERS; n++) {
+		step = ipv6_ext_step(&v->c, &next, &frag);
+		if (step == IPV6_EXT_TRANSPORT) {
 			ip->proto = next;
 			return CAP_DECAP_OK;
 		}
 		if (cursor_error(&v->c))
 			return cap_view_cut(v);
-		next = hdr_next;
+		if (step == IPV6_EXT_FRAGMENT) {
+			/* An atomic fragment (offset 0, M 0) is whole. */
+			if (frag & 0xFFF9)
+				ip->fragment = 1;
+			if (frag & 0xFFF8) {	/* a later one: no headers */
+				ip->proto = next;
+				return CAP_DECAP_OK;
+			}
+		}
 	}
 	return CAP_DECAP_NOT_GRE;	/* more extension headers than anyone sends */
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "ipv6_ext.h"
 #include "packet.h"
 
 #define ETHERTYPE_IPV4		0x0800
@@ -23,18 +24,10 @@
 #define ETHERTYPE_MPLS_MCAST	0x8848
 #define ETHERTYPE_MIN		0x0600	/* below: an 802.3 length */
 
-#define IPPROTO_HOPOPTS_	0
 #define IPPROTO_ICMP_		1
 #define IPPROTO_TCP_		6
 #define IPPROTO_UDP_		17
-#define IPPROTO_ROUTING_	43
-#define IPPROTO_FRAGMENT_	44
-#define IPPROTO_AH_		51
 #define IPPROTO_ICMPV6_		58
-#define IPPROTO_DSTOPTS_	60
-#define IPPROTO_MOBILITY_	135
-#define IPPROTO_HIP_		139
-#define IPPROTO_SHIM6_		140
 #define IPPROTO_SCTP_		132
 
 #define VXLAN_PORT		4789
@@ -43,7 +36,6 @@
 /* Caps on what a hostile header can make us loop over. */
 #define MAX_VLAN_TAGS		8
 #define MAX_MPLS_LABELS		16
-#define MAX_IPV6_EXT_HEADERS	16
 
 /* Where the parse of one layer stands; the buffer start anchors offsets. */
 struct parse {
@@ -373,9 +365,9 @@ parse_ipv6(struct parse *p)
 {
 	struct flow_key *k = p->key;
 	uint32_t vtcfl;
-	uint16_t plen;
+	uint16_t plen, frag = 0;
 	uint8_t next;
-	int n;
+	int n, step;
 
 	vtcfl = cursor_be32(&p->c);
 	plen = cursor_be16(&p->c);
@@ -395,49 +387,22 @@ parse_ipv6(struct parse *p)
 	if (plen != 0)
 		limit_to_ip_length(p, plen);
 
-	for (n = 0; n < MAX_IPV6_EXT_HEADERS; n++) {
-		uint8_t hdr_next, hdr_len;
-		uint16_t frag;
-
-		switch (next) {
-		case IPPROTO_HOPOPTS_:
-		case IPPROTO_ROUTING_:
-		case IPPROTO_DSTOPTS_:
-		case IPPROTO_MOBILITY_:
-		case IPPROTO_HIP_:
-		case IPPROTO_SHIM6_:
-			hdr_next = cursor_u8(&p->c);
-			hdr_len = cursor_u8(&p->c);
-			cursor_skip(&p->c, (size_t)hdr_len * 8 + 6);
-			break;
-		case IPPROTO_AH_:
-			hdr_next = cursor_u8(&p->c);
-			hdr_len = cursor_u8(&p->c);
-			cursor_skip(&p->c, ((size_t)hdr_len + 2) * 4 - 2);
-			break;
-		case IPPROTO_FRAGMENT_:
-			hdr_next = cursor_u8(&p->c);
-			cursor_skip(&p->c, 1);
-			frag = cursor_be16(&p->c);
-			cursor_skip(&p->c, 4);		/* identification */
-			if (parse_failed(p))
-				return;
-			k->proto = hdr_next;
-			k->flags |= FLOW_KEY_FRAGMENT;
-			if (frag & 0xFFF8) {
-				k->flags |= FLOW_KEY_LATER_FRAGMENT;
-				return;
-			}
-			next = hdr_next;
-			continue;
-		default:
+	for (n = 0; n < IPV6_MAX_EXT_HEADERS; n++) {
+		step = ipv6_ext_step(&p->c, &next, &frag);
+		if (step == IPV6_EXT_TRANSPORT) {
 			parse_transport(p, next);
 			return;
 		}
 		if (parse_failed(p))
 			return;
-		k->proto = hdr_next;
-		next = hdr_next;
+		k->proto = next;
+		if (step == IPV6_EXT_FRAGMENT) {
+			k->flags |= FLOW_KEY_FRAGMENT;
+			if (frag & 0xFFF8) {
+				k->flags |= FLOW_KEY_LATER_FRAGMENT;
+				return;
+			}
+		}
 	}
 	parse_malformed(p);		/* more extension headers than anyone sends */
 }
