@@ -28,7 +28,7 @@
 
 #include "capture.h"
 #include "commands.h"
-#include "json_writer.h"
+#include "json_flow.h"
 #include "packet.h"
 #include "pcap_input.h"
 #include "sflow_print.h"
@@ -92,15 +92,6 @@ session_kept(const struct decap_run *r, const struct cap_decap *d)
 	return has_erspan_header(d) && d->session == r->session;
 }
 
-static void
-json_addr(struct json_writer *w, const char *key, const struct netaddr *a)
-{
-	char buf[NETADDR_STRLEN];
-
-	if (a->family != NETADDR_NONE)
-		jw_str(w, key, netaddr_format(a, buf, sizeof(buf)));
-}
-
 /* A carried frame's Ethernet header and flow key (pkt_parse), as key. */
 static void
 json_frame_key(struct json_writer *w, const char *key, const uint8_t *frame,
@@ -122,35 +113,7 @@ json_frame_key(struct json_writer *w, const char *key, const uint8_t *frame,
 		else
 			jw_u64(w, "eth_length", k->eth_type);
 	}
-	if (k->flags & FLOW_KEY_VLAN) {
-		jw_u64(w, "vlan", k->vlan);
-		if (k->vlan_count > 1)
-			jw_u64(w, "inner_vlan", k->inner_vlan);
-	}
-	if (k->src.family != NETADDR_NONE) {
-		jw_u64(w, "ip_version", k->src.family);
-		json_addr(w, "src", &k->src);
-		json_addr(w, "dst", &k->dst);
-		jw_u64(w, "proto", k->proto);
-	}
-	if (k->flags & FLOW_KEY_PORTS) {
-		jw_u64(w, "src_port", k->sport);
-		jw_u64(w, "dst_port", k->dport);
-	}
-	if (k->flags & FLOW_KEY_TCP_FLAGS)
-		jw_u64(w, "tcp_flags", k->tcp_flags);
-	if (k->flags & FLOW_KEY_ICMP) {
-		jw_u64(w, "icmp_type", k->icmp_type);
-		jw_u64(w, "icmp_code", k->icmp_code);
-	}
-	if (k->flags & FLOW_KEY_FRAGMENT)
-		jw_bool(w, "fragment", 1);
-	if (k->flags & FLOW_KEY_LATER_FRAGMENT)
-		jw_bool(w, "later_fragment", 1);
-	if (k->flags & FLOW_KEY_TRUNCATED)
-		jw_bool(w, "truncated", 1);
-	if (k->flags & FLOW_KEY_MALFORMED)
-		jw_bool(w, "malformed", 1);
+	jw_flow_key_members(w, k);
 	jw_object_end(w);
 }
 
@@ -167,8 +130,8 @@ json_frame(struct decap_run *r, const struct pcap_frame *f, int result,
 	jw_str(&w, "result", cap_decap_result_str(result));
 	jw_u64(&w, "frame_len", f->len);
 	jw_u64(&w, "cap_len", f->caplen);
-	json_addr(&w, "outer_src", &d->outer_src);
-	json_addr(&w, "outer_dst", &d->outer_dst);
+	jw_addr(&w, "outer_src", &d->outer_src);
+	jw_addr(&w, "outer_dst", &d->outer_dst);
 	if (d->n_gre > 0) {
 		jw_u64(&w, "n_gre", d->n_gre);
 		jw_u64(&w, "gre_flags", d->gre_flags);

@@ -2,17 +2,8 @@
  * sflow_print_json.c - one JSON object per sample; the schema, which is a
  * contract, is docs/sflow-json.md.  Absent values are absent members.
  */
-#include "json_writer.h"
+#include "json_flow.h"
 #include "sflow_print.h"
-
-static void
-json_addr(struct json_writer *w, const char *key, const struct netaddr *a)
-{
-	char buf[NETADDR_STRLEN];
-
-	if (a->family != NETADDR_NONE)
-		jw_str(w, key, netaddr_format(a, buf, sizeof(buf)));
-}
 
 static void
 json_mac(struct json_writer *w, const char *key, const uint8_t mac[6])
@@ -34,7 +25,7 @@ json_sample_head(struct json_writer *w, FILE *out, const char *kind,
 	jw_begin(w, out);
 	jw_str(w, "kind", kind);
 	jw_u64(w, "frame", frame);
-	json_addr(w, "agent", &dg->agent);
+	jw_addr(w, "agent", &dg->agent);
 	jw_u64(w, "sub_agent", dg->sub_agent);
 	jw_u64(w, "datagram_seq", dg->seq);
 	jw_u64(w, "uptime_ms", dg->uptime_ms);
@@ -70,42 +61,7 @@ json_key(struct json_writer *w, const char *name, const struct flow_key *k,
 		jw_u64(w, "vni", *vni);
 	if (k->eth_type != 0)
 		jw_u64(w, "eth_type", k->eth_type);
-	if (k->flags & FLOW_KEY_VLAN) {
-		jw_u64(w, "vlan", k->vlan);
-		if (k->vlan_count > 1)
-			jw_u64(w, "inner_vlan", k->inner_vlan);
-	}
-	if (k->flags & FLOW_KEY_MPLS) {
-		jw_u64(w, "mpls_label", k->mpls_label);
-		jw_u64(w, "mpls_labels", k->mpls_count);
-	}
-	if (k->src.family != NETADDR_NONE) {
-		jw_u64(w, "ip_version", k->src.family);
-		json_addr(w, "src", &k->src);
-		json_addr(w, "dst", &k->dst);
-		jw_u64(w, "proto", k->proto);
-		jw_u64(w, "tos", k->tos);
-		if (!(k->flags & FLOW_KEY_SUMMARY))
-			jw_u64(w, "ttl", k->ttl);
-	}
-	if (k->flags & FLOW_KEY_PORTS) {
-		jw_u64(w, "src_port", k->sport);
-		jw_u64(w, "dst_port", k->dport);
-	}
-	if (k->flags & FLOW_KEY_TCP_FLAGS)
-		jw_u64(w, "tcp_flags", k->tcp_flags);
-	if (k->flags & FLOW_KEY_ICMP) {
-		jw_u64(w, "icmp_type", k->icmp_type);
-		jw_u64(w, "icmp_code", k->icmp_code);
-	}
-	if (k->flags & FLOW_KEY_FRAGMENT)
-		jw_bool(w, "fragment", 1);
-	if (k->flags & FLOW_KEY_LATER_FRAGMENT)
-		jw_bool(w, "later_fragment", 1);
-	if (k->flags & FLOW_KEY_TRUNCATED)
-		jw_bool(w, "truncated", 1);
-	if (k->flags & FLOW_KEY_MALFORMED)
-		jw_bool(w, "malformed", 1);
+	jw_flow_key_members(w, k);
 	jw_object_end(w);
 }
 
@@ -133,8 +89,8 @@ json_flow_records(struct json_writer *w, const struct sflow_flow_sample *s)
 		jw_u64(w, "version", s->ip.src.family);
 		jw_u64(w, "length", s->ip.length);
 		jw_u64(w, "protocol", s->ip.protocol);
-		json_addr(w, "src", &s->ip.src);
-		json_addr(w, "dst", &s->ip.dst);
+		jw_addr(w, "src", &s->ip.src);
+		jw_addr(w, "dst", &s->ip.dst);
 		jw_u64(w, "src_port", s->ip.src_port);
 		jw_u64(w, "dst_port", s->ip.dst_port);
 		jw_u64(w, "tcp_flags", s->ip.tcp_flags);
@@ -151,7 +107,7 @@ json_flow_records(struct json_writer *w, const struct sflow_flow_sample *s)
 	}
 	if (s->present & SFLOW_HAS_EXT_ROUTER) {
 		jw_object(w, "router");
-		json_addr(w, "next_hop", &s->router.next_hop);
+		jw_addr(w, "next_hop", &s->router.next_hop);
 		jw_u64(w, "src_mask_len", s->router.src_mask_len);
 		jw_u64(w, "dst_mask_len", s->router.dst_mask_len);
 		jw_object_end(w);
@@ -160,7 +116,7 @@ json_flow_records(struct json_writer *w, const struct sflow_flow_sample *s)
 		const struct sflow_ext_gateway *g = &s->gateway;
 
 		jw_object(w, "gateway");
-		json_addr(w, "next_hop", &g->next_hop);
+		jw_addr(w, "next_hop", &g->next_hop);
 		jw_u64(w, "as", g->as);
 		jw_u64(w, "src_as", g->src_as);
 		jw_u64(w, "src_peer_as", g->src_peer_as);
@@ -328,7 +284,7 @@ json_skipped(FILE *out, uint64_t frame, const struct sflow_datagram *dg,
 	jw_begin(&w, out);
 	jw_str(&w, "kind", "skipped");
 	jw_u64(&w, "frame", frame);
-	json_addr(&w, "agent", &dg->agent);
+	jw_addr(&w, "agent", &dg->agent);
 	jw_u64(&w, "sub_agent", dg->sub_agent);
 	jw_u64(&w, "datagram_seq", dg->seq);
 	jw_u64(&w, "uptime_ms", dg->uptime_ms);
@@ -367,7 +323,7 @@ json_agent(FILE *out, const struct sflow_agent_info *a)
 
 	jw_begin(&w, out);
 	jw_str(&w, "kind", "agent");
-	json_addr(&w, "agent", &a->agent);
+	jw_addr(&w, "agent", &a->agent);
 	jw_u64(&w, "sub_agent", a->sub_agent);
 	jw_u64(&w, "datagrams", a->datagrams);
 	jw_u64(&w, "flow_samples", a->flow_samples);
