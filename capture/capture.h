@@ -107,4 +107,115 @@ const char *cap_decap_result_str(int result);
 /* "erspan-i", "erspan-ii", "erspan-iii", "gre-teb", "gre-ip", "none". */
 const char *cap_encap_name(enum cap_encap);
 
+/*
+ * The pcap archive (cap_archive*.c): every packet of an active capture is
+ * written to
+ *
+ *	DIR/YYYY-MM-DD/CAPTUREID/NNNNNN.pcap
+ *
+ * with libpcap (Ethernet link type, microsecond or nanosecond time stamps).
+ * A file is NNNNNN.pcap.part while it is written and renamed when it is
+ * closed (rotation, cap_archive_close(), cap_archive_flush_all(), too many
+ * open files).  The date is the UTC day of the capture's first packet; a
+ * capture keeps its folder for its life, and one that resumes after a
+ * restart goes back to its newest folder and continues NNNNNN after the
+ * highest number there.  Each capture folder holds index.json (files with
+ * packets, bytes, first and last packet times), rewritten atomically when a
+ * file closes or is deleted.
+ *
+ * All times come from the packets: rotation by age compares a packet's time
+ * stamp with the first packet of the open file, never the wall clock, so a
+ * replayed capture rotates the same way as a live one.
+ *
+ * Capture ids arrive over the network: only ^[A-Za-z0-9_-]{1,64}$ is ever
+ * made into a path; anything else is refused and counted.
+ *
+ * One writer per directory: cap_archive_new() renames the .part files a
+ * crashed predecessor left to .pcap (they open up to the last buffer that
+ * reached the disk).
+ */
+#include <time.h>
+
+struct cap_archive;
+
+/* Mirrors struct ctl_archive_config; 0 turns a limit off. */
+struct cap_archive_config {
+	const char	*dir;
+	uint64_t	 rotate_size;	/* bytes per file */
+	uint32_t	 rotate_age_s;	/* seconds of packet time per file */
+	uint64_t	 quota;		/* bytes for the whole archive */
+	uint64_t	 min_free_bytes; /* keep this much of the file system free */
+	uint8_t		 min_free_percent; /* ... or this share of it (0..99) */
+	uint32_t	 max_age_s;	/* delete files older than this */
+	int		 nanosecond;	/* nanosecond pcap instead of microsecond */
+	uint32_t	 max_open;	/* open files at most (0: CAP_ARCHIVE_MAX_OPEN) */
+};
+
+#define CAP_ARCHIVE_MAX_OPEN	64
+#define CAP_ARCHIVE_SNAPLEN	262144
+#define CAP_ARCHIVE_ID_MAX	64
+
+struct cap_archive_stats {
+	uint64_t	packets;	/* written */
+	uint64_t	bytes;		/* captured bytes written */
+	uint64_t	files_opened;
+	uint64_t	files_closed;	/* renamed to .pcap */
+	uint64_t	files_deleted;	/* by retention */
+	uint64_t	bytes_deleted;
+	uint64_t	files_recovered; /* .part left by a crash, renamed */
+	uint64_t	lru_closes;	/* closed because max_open was reached */
+	uint64_t	write_errors;	/* open, write, sync, rename, index */
+	uint64_t	ids_refused;	/* capture ids that are not safe names */
+	uint32_t	open_files;	/* now */
+};
+
+/*
+ * Make an archive writer for cfg (copied; cfg->dir is created if missing).
+ * NULL on failure, with the reason in err.
+ */
+struct cap_archive *cap_archive_new(const struct cap_archive_config *cfg,
+	    char *err, size_t errlen);
+
+/* Flush and close everything (as cap_archive_flush_all()), then free. */
+void	cap_archive_free(struct cap_archive *);
+
+/* 1 when id may name a capture (^[A-Za-z0-9_-]{1,64}$), else 0. */
+int	cap_archive_id_ok(const char *id);
+
+/*
+ * Append one frame (caplen bytes captured of wirelen, time ts) to capture
+ * id's open file, opening or rotating as needed.  caplen beyond
+ * CAP_ARCHIVE_SNAPLEN is cut.  0, or -1 with the reason in err (a refused
+ * id, an I/O error: both counted).
+ */
+int	cap_archive_write(struct cap_archive *, const char *capture_id,
+	    const struct timespec *ts, const uint8_t *frame, uint32_t caplen,
+	    uint32_t wirelen, char *err, size_t errlen);
+
+/*
+ * The capture ended: close its file (fsync, rename .part to .pcap) and
+ * write its index.  0 (also when nothing was open), -1 on an I/O error.
+ */
+int	cap_archive_close(struct cap_archive *, const char *capture_id);
+
+/* Close every open file (SIGTERM).  0, or -1 when any close failed. */
+int	cap_archive_flush_all(struct cap_archive *);
+
+/*
+ * Retention: delete closed .pcap files, oldest first packet first, while
+ * the archive is over quota or the file system (fs_free of fs_total bytes)
+ * has less free than asked, and every file whose last packet is more than
+ * max_age_s before now.  Open files are never touched.  Returns the number
+ * of files deleted.
+ */
+int	cap_archive_enforce(struct cap_archive *, time_t now,
+	    uint64_t fs_free, uint64_t fs_total);
+
+/* The free and total bytes of the file system under the archive (statvfs). */
+int	cap_archive_fs_space(const struct cap_archive *, uint64_t *fs_free,
+	    uint64_t *fs_total);
+
+void	cap_archive_stats(const struct cap_archive *,
+	    struct cap_archive_stats *);
+
 #endif /* FS_CAPTURE_H */
