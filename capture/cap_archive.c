@@ -140,9 +140,10 @@ recover_dir(struct cap_archive *a, const char *dir)
 		sync_dir(dir);
 }
 
-/* Walk DIR/date/id for .part files; the archive is new, so none is ours. */
-static void
-recover(struct cap_archive *a)
+void
+cap_arch_foreach_capture(struct cap_archive *a,
+    void (*fn)(struct cap_archive *, void *, const char *, const char *),
+    void *ctx)
 {
 	DIR		*d, *dd;
 	struct dirent	*e, *ee;
@@ -155,15 +156,24 @@ recover(struct cap_archive *a)
 		    cap_arch_path(date, sizeof(date), "%s/%s", a->dir,
 		    e->d_name) == -1 || (dd = opendir(date)) == NULL)
 			continue;
-		while ((ee = readdir(dd)) != NULL) {
+		while ((ee = readdir(dd)) != NULL)
 			if (cap_archive_id_ok(ee->d_name) &&
 			    cap_arch_path(cap, sizeof(cap), "%s/%s", date,
 			    ee->d_name) == 0)
-				recover_dir(a, cap);
-		}
+				fn(a, ctx, cap, ee->d_name);
 		closedir(dd);
 	}
 	closedir(d);
+}
+
+/* Every capture folder's .part files: the archive is new, so none is ours. */
+static void
+recover_each(struct cap_archive *a, void *ctx, const char *dir,
+    const char *id)
+{
+	(void)ctx;
+	(void)id;
+	recover_dir(a, dir);
 }
 
 struct cap_archive *
@@ -213,7 +223,7 @@ cap_archive_new(const struct cap_archive_config *cfg, char *err,
 		seterr(err, errlen, a->dir);
 		goto fail;
 	}
-	recover(a);
+	cap_arch_foreach_capture(a, recover_each, NULL);
 	return a;
 fail:
 	free(a->caps);

@@ -62,6 +62,14 @@ int	cap_arch_parse_name(const char *name, uint32_t *seq, int *part);
 /* A folder name YYYY-MM-DD. */
 int	cap_arch_is_date(const char *name);
 
+/*
+ * Call fn for every capture folder DIR/YYYY-MM-DD/ID of the archive whose
+ * name is a valid capture id, with its path and id.
+ */
+void	cap_arch_foreach_capture(struct cap_archive *,
+	    void (*fn)(struct cap_archive *, void *ctx, const char *dir,
+	    const char *id), void *ctx);
+
 /* The capture in the table whose folder is dir, or NULL. */
 struct cap_arch_cap *cap_arch_find_dir(struct cap_archive *, const char *dir);
 

@@ -88,27 +88,9 @@ scan_cap(struct cap_archive *a, struct scan *s, const char *dir,
 }
 
 static void
-scan(struct cap_archive *a, struct scan *s)
+scan_each(struct cap_archive *a, void *ctx, const char *dir, const char *id)
 {
-	DIR		*d, *dd;
-	struct dirent	*e, *ee;
-	char		 date[CAP_ARCH_PATH_MAX], cap[CAP_ARCH_PATH_MAX];
-
-	if ((d = opendir(a->dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (!cap_arch_is_date(e->d_name) ||
-		    cap_arch_path(date, sizeof(date), "%s/%s", a->dir,
-		    e->d_name) == -1 || (dd = opendir(date)) == NULL)
-			continue;
-		while ((ee = readdir(dd)) != NULL)
-			if (cap_archive_id_ok(ee->d_name) &&
-			    cap_arch_path(cap, sizeof(cap), "%s/%s", date,
-			    ee->d_name) == 0)
-				scan_cap(a, s, cap, ee->d_name);
-		closedir(dd);
-	}
-	closedir(d);
+	scan_cap(a, ctx, dir, id);
 }
 
 static int
@@ -183,7 +165,7 @@ cap_archive_enforce(struct cap_archive *a, time_t now, uint64_t fs_free,
 	pct = fs_total / 100 * a->cfg.min_free_percent;
 	if (pct > need_free)
 		need_free = pct;
-	scan(a, &s);
+	cap_arch_foreach_capture(a, scan_each, &s);
 	qsort(s.v, s.n, sizeof(*s.v), cand_cmp);
 	for (i = 0; i < s.n; i++) {
 		struct cand	*c = &s.v[i];
