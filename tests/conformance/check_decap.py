@@ -35,8 +35,8 @@ import subprocess
 import sys
 import tempfile
 
-from fs_conformance import (RUN_TIMEOUT_S, Tally, die, parse_json_lines,
-                            run_finderscope, tail)
+from fs_conformance import (field as get, RUN_TIMEOUT_S, Tally, die,
+                            parse_json_lines, run_finderscope, tail)
 
 SKIPPED = 77                    # ctest SKIP_RETURN_CODE
 # tshark's notice about its own privileges (printed when run as root, on
@@ -84,14 +84,6 @@ def parse_totals(text, tally, source):
 def decap_lines(text, tally):
     return [o for o in parse_json_lines(text or "", tally, "decap --json")
             if o["kind"] == "decap"]
-
-
-def get(obj, path):
-    for name in path.split("."):
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(name)
-    return obj
 
 
 def all_have(tally, what, items, predicate):

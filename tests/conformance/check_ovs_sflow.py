@@ -21,8 +21,8 @@ import ipaddress
 import os
 import sys
 
-from fs_conformance import (Tally, die, parse_json_lines, read_text,
-                            run_finderscope)
+from fs_conformance import (field as get, Tally, die, parse_json_lines,
+                            read_text, run_finderscope)
 
 LAB_HOSTS = ipaddress.ip_network("10.200.0.0/24")   # h1, h2, h3 on br0
 IF_LOCAL = 0x3FFFFFFF                               # "the agent itself"
@@ -40,15 +40,6 @@ class Decode:
         self.agents = [o for o in objects if o["kind"] == "agent"]
         self.totals = [o for o in objects if o["kind"] == "totals"]
         self.samples = self.flows + self.counters + self.discards
-
-
-def get(obj, path):
-    """obj["a"]["b"] for "a.b"; None when a step is missing."""
-    for name in path.split("."):
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(name)
-    return obj
 
 
 def all_have(tally, what, items, predicate):

@@ -19,7 +19,7 @@ import argparse
 import os
 import sys
 
-from fs_conformance import (Tally, die, parse_json_lines, read_text,
+from fs_conformance import (field, Tally, die, parse_json_lines, read_text,
                             run_finderscope)
 
 ABSENT = object()       # the field must not be in the line
@@ -64,11 +64,7 @@ FACTS = {
 
 def get(obj, path):
     """obj["a"]["b"] for "a.b"; ABSENT when a step is missing."""
-    for name in path.split("."):
-        if not isinstance(obj, dict) or name not in obj:
-            return ABSENT
-        obj = obj[name]
-    return obj
+    return field(obj, path, ABSENT)
 
 
 def show(value):

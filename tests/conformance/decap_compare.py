@@ -55,8 +55,8 @@ import ipaddress
 import os
 import sys
 
-from fs_conformance import (Tally, die, parse_json_lines, read_text,
-                            run_finderscope)
+from fs_conformance import (field, load_tsv, Tally, die, parse_json_lines,
+                            read_text, run_finderscope)
 
 ABSENT = "-"
 ERSPAN_TYPES = {"erspan-i": "I", "erspan-ii": "II", "erspan-iii": "III"}
@@ -70,15 +70,6 @@ GRE_PROTO_CDP = 0x2000
 # neighbour, not mirrored traffic; cap_decap() answers "unknown-proto".
 # (gre_proto, column, oracle value) -> counted as a known difference.
 KNOWN_DIFFERENCES = {(GRE_PROTO_CDP, "inner_first", "cdp")}
-
-
-def field(obj, path):
-    """obj["a"]["b"] for "a.b", or None when a step is missing."""
-    for name in path.split("."):
-        if not isinstance(obj, dict) or name not in obj:
-            return None
-        obj = obj[name]
-    return obj
 
 
 def is_int(value):
@@ -193,30 +184,6 @@ COLUMNS = {
 ADDRESS_COLUMNS = ("outer_src", "outer_dst", "inner_src", "inner_dst")
 
 
-def load_tsv(path):
-    """The oracle as a list of dicts.  A column we cannot map is a set-up
-    error, so that no oracle column is silently ignored."""
-    columns, rows = None, []
-    for lineno, line in enumerate(read_text(path).splitlines(), 1):
-        if not line:
-            continue
-        if line.startswith("#"):
-            if columns is None:
-                columns = line[1:].split("\t")
-            continue
-        cells = line.split("\t")
-        if columns is None or len(cells) != len(columns):
-            die("%s:%d: %d cells, header has %s"
-                % (path, lineno, len(cells), columns and len(columns)))
-        rows.append(dict(zip(columns, cells)))
-    if columns is None:
-        die("%s: no header line" % path)
-    unknown = [c for c in columns if c not in COLUMNS]
-    if unknown:
-        die("%s: columns with no JSON mapping: %s" % (path, ", ".join(unknown)))
-    return columns, rows
-
-
 def show(value):
     return ABSENT if value is None else value
 
@@ -290,7 +257,7 @@ def main(argv):
     tsv = os.path.join(folder, stem + ".expected.tsv")
     if not os.path.isfile(tsv):
         die("oracle file missing: %s" % tsv)
-    columns, rows = load_tsv(tsv)
+    columns, rows = load_tsv(tsv, COLUMNS)
     tally = Tally()
     if args.json_file:
         text = read_text(args.json_file)

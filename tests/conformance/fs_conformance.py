@@ -113,6 +113,41 @@ def parse_json_lines(text, tally, source):
     return objects
 
 
+def field(obj, path, missing=None):
+    """obj["a"]["b"] for path "a.b", or missing when any step is absent."""
+    for name in path.split("."):
+        if not isinstance(obj, dict) or name not in obj:
+            return missing
+        obj = obj[name]
+    return obj
+
+
+def load_tsv(path, known_columns):
+    """An oracle TSV (ORACLE.md) as (columns, rows of dicts); "#" lines
+    after the header (e.g. #ERRATUM notes) are comments.  A column we do
+    not know how to compare is a set-up error, so that no oracle column is
+    silently ignored."""
+    columns, rows = None, []
+    for lineno, line in enumerate(read_text(path).splitlines(), 1):
+        if not line:
+            continue
+        if line.startswith("#"):
+            if columns is None:
+                columns = line[1:].split("\t")
+            continue
+        cells = line.split("\t")
+        if columns is None or len(cells) != len(columns):
+            die("%s:%d: %d cells, header has %s"
+                % (path, lineno, len(cells), columns and len(columns)))
+        rows.append(dict(zip(columns, cells)))
+    if columns is None:
+        die("%s: no header line" % path)
+    unknown = [c for c in columns if c not in known_columns]
+    if unknown:
+        die("%s: columns with no JSON mapping: %s" % (path, ", ".join(unknown)))
+    return columns, rows
+
+
 def read_text(path):
     with open(path, encoding="utf-8") as fh:
         return fh.read()

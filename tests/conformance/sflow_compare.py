@@ -36,23 +36,14 @@ import ipaddress
 import os
 import sys
 
-from fs_conformance import (Tally, die, parse_json_lines, read_text,
-                            run_finderscope)
+from fs_conformance import (field, load_tsv, Tally, die, parse_json_lines,
+                            read_text, run_finderscope)
 
 ABSENT = "-"            # the oracle's "absent / not decoded"
 SAMPLE_KINDS = ("flow", "counter", "discard", "skipped")
 
 
 # --- Reading our JSON ------------------------------------------------------
-
-def field(obj, path):
-    """obj["a"]["b"] for path "a.b", or None when any step is missing."""
-    for name in path.split("."):
-        if not isinstance(obj, dict) or name not in obj:
-            return None
-        obj = obj[name]
-    return obj
-
 
 def is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
@@ -202,31 +193,6 @@ def oracle_blind_columns(row):
 
 
 # --- The oracle -------------------------------------------------------------
-
-def load_tsv(path, known_columns):
-    """An oracle TSV as a list of dicts; "#" lines after the header (e.g.
-    #ERRATUM notes) are comments.  A column we do not know how to compare
-    is a set-up error, so that no oracle column is silently ignored."""
-    columns, rows = None, []
-    for lineno, line in enumerate(read_text(path).splitlines(), 1):
-        if not line:
-            continue
-        if line.startswith("#"):
-            if columns is None:
-                columns = line[1:].split("\t")
-            continue
-        cells = line.split("\t")
-        if columns is None or len(cells) != len(columns):
-            die("%s:%d: %d cells, header has %s"
-                % (path, lineno, len(cells), columns and len(columns)))
-        rows.append(dict(zip(columns, cells)))
-    if columns is None:
-        die("%s: no header line" % path)
-    unknown = [c for c in columns if c not in known_columns]
-    if unknown:
-        die("%s: columns with no JSON mapping: %s" % (path, ", ".join(unknown)))
-    return columns, rows
-
 
 DATAGRAM_COLUMNS_USED = ("frame", "is_sflow", "num_samples", "n_flow",
                          "n_counter", "n_other", "other_types") + \
