@@ -78,6 +78,23 @@ load_lists(const struct ctl_config *cfg, struct bl_list **lists)
 	return missing;
 }
 
+/*
+ * name"text" with " and \ escaped: a label is printable ASCII (the parser
+ * sanitised it) but may hold quotes that would end the field early.
+ */
+static void
+print_quoted(const char *name, const char *text)
+{
+	fputs(name, stdout);
+	putchar('"');
+	for (; *text != '\0'; text++) {
+		if (*text == '"' || *text == '\\')
+			putchar('\\');
+		putchar(*text);
+	}
+	putchar('"');
+}
+
 static void
 print_matches(const char *text, const struct bl_match *m, size_t n)
 {
@@ -96,7 +113,7 @@ print_matches(const char *text, const struct bl_match *m, size_t n)
 		    prefix, sizeof(prefix)), m[i].plen, m[i].line);
 		/* Labels come from the internet: sanitised, and quoted. */
 		if (m[i].label[0] != '\0')
-			printf(" label=\"%s\"", m[i].label);
+			print_quoted(" label=", m[i].label);
 		putchar('\n');
 	}
 }
@@ -150,8 +167,7 @@ struct fetch_list {
 	long			 http_status;
 	uint64_t		 bytes;
 	double			 duration_s;
-	void			*cached;	/* the copy reported at start */
-	size_t			 cached_len;
+	int			 cached;	/* a copy was there at start */
 	uint64_t		 entries;
 	uint64_t		 rejected;
 };
@@ -191,13 +207,10 @@ fetch_result(void *ctx, const struct bl_fetch_result *res)
 		return;
 	fl = &r->lists[i];
 	if (res->status == BL_FETCH_CACHED) {
-		free(fl->cached);
-		if ((fl->cached = malloc(res->len ? res->len : 1)) == NULL)
-			fatalx("out of memory");
-		memcpy(fl->cached, res->body, res->len);
-		fl->cached_len = res->len;
+		/* Counted now: a "not modified" or failed attempt keeps it. */
+		fl->cached = 1;
 		fl->next_s = res->next_s;
-		count_entries(r, (size_t)i, fl->cached, fl->cached_len);
+		count_entries(r, (size_t)i, res->body, res->len);
 		return;
 	}
 	if (fl->done)
@@ -211,8 +224,6 @@ fetch_result(void *ctx, const struct bl_fetch_result *res)
 		snprintf(fl->error, sizeof(fl->error), "%s", res->error);
 	if (res->status == BL_FETCH_UPDATED)
 		count_entries(r, (size_t)i, res->body, res->len);
-	else if (fl->cached != NULL)
-		count_entries(r, (size_t)i, fl->cached, fl->cached_len);
 	/* Lists whose feed said "not before" are not busy: no waiting. */
 	if (bl_fetcher_busy(r->fetcher) == 0)
 		event_base_loopbreak(r->base);
@@ -253,7 +264,7 @@ report_fetch(const struct fetch_run *r)
 		} else if (!fl->done || fl->status == BL_FETCH_FAILED) {
 			rc = 2;
 			printf(" error \"%s\"%s", fl->done ? fl->error :
-			    "no answer in time", fl->cached != NULL ?
+			    "no answer in time", fl->cached ?
 			    " (the previous copy is kept)" : "");
 		}
 		putchar('\n');
@@ -300,8 +311,6 @@ fetch(const struct ctl_config *cfg)
 out:
 	bl_fetcher_free(r.fetcher);
 	event_base_free(r.base);
-	for (i = 0; i < cfg->n_blacklists; i++)
-		free(r.lists[i].cached);
 	free(r.lists);
 	return rc;
 }

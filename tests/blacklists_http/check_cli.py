@@ -33,6 +33,8 @@ ET_BODY = b"""# Emerging Threats block list
 203.0.113.0/24
 #Dshield Top Attackers
 2001:db8:bad::/48
+# Bad "actors" \ co
+198.51.100.77
 """
 
 DROP_BODY = b"""; Spamhaus DROP List 2026/11/22 - (c) 2026 The Spamhaus Project SLU
@@ -113,7 +115,7 @@ def main():
         rc, out, err = run(a.bin, "blacklist", "fetch", "-c", cfg)
         c.check(rc == 0, "first fetch exit %d: %s %s" % (rc, out, err))
         got = fetch_lines(out)
-        want = {"et": ("updated", 3), "drop": ("updated", 1),
+        want = {"et": ("updated", 4), "drop": ("updated", 1),
                 "own": ("updated", 1), "allow": ("updated", 1)}
         c.check(got == want, "first fetch: %r, expected %r" % (got, want))
 
@@ -121,7 +123,7 @@ def main():
         c.check(rc == 0, "second fetch exit %d: %s %s" % (rc, out, err))
         got = fetch_lines(out)
         # Files are read afresh by each new process: "updated" again.
-        want = {"et": ("not-modified", 3), "drop": ("not-modified", 1),
+        want = {"et": ("not-modified", 4), "drop": ("not-modified", 1),
                 "own": ("updated", 1), "allow": ("updated", 1)}
         c.check(got == want, "second fetch: %r, expected %r" % (got, want))
         last = c.https.requests("et")[-1]["headers"]
@@ -130,7 +132,8 @@ def main():
 
         rc, out, err = run(a.bin, "blacklist", "check", "-c", cfg,
                            "198.51.100.66", "203.0.113.10", "192.0.2.5",
-                           "2001:db8:bad::1", "100.64.1.1", "10.1.2.3",
+                           "2001:db8:bad::1", "198.51.100.77", "100.64.1.1",
+                           "10.1.2.3",
                            "192.0.2.200")
         c.check(rc == 0, "check exit %d: %s" % (rc, err))
         for want in (
@@ -144,6 +147,10 @@ def main():
                 'prefix=192.0.2.0/25 line=4 label="SBL123456"',
                 '2001:db8:bad::1 watch group=watch list=et '
                 'prefix=2001:db8:bad::/48 line=8 label="Dshield Top Attackers"',
+                # A label from the feed with quotes and a backslash: escaped.
+                '198.51.100.77 watch group=watch list=et '
+                'prefix=198.51.100.77/32 line=10 '
+                'label="Bad \\"actors\\" \\\\ co"',
                 '100.64.1.1 watch group=watch list=own prefix=100.64.0.0/10 '
                 'line=2',
                 '10.1.2.3 local group=local list=local_networks '
@@ -157,7 +164,7 @@ def main():
         c.check(rc == 2, "failing fetch exit %d, expected 2" % rc)
         et = [x for x in out.splitlines() if x.startswith("et ")]
         c.check(len(et) == 1 and " failed " in et[0] and "500" in et[0] and
-                "previous copy is kept" in et[0] and "entries 3 " in et[0],
+                "previous copy is kept" in et[0] and "entries 4 " in et[0],
                 "failing fetch line: %r" % et)
         rc, out, err = run(a.bin, "blacklist", "check", "-c", cfg,
                            "198.51.100.66")
