@@ -112,3 +112,10 @@ jw_str(struct json_writer *w, const char *key, const char *s)
 	}
 	fputc('"', w->out);
 }
+
+void
+jw_raw(struct json_writer *w, const char *key, const char *json, size_t len)
+{
+	separate(w, key);
+	fwrite(json, 1, len, w->out);
+}

@@ -10,6 +10,7 @@
 #ifndef FS_JSON_WRITER_H
 #define FS_JSON_WRITER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -33,5 +34,12 @@ void	jw_array_end(struct json_writer *);
 void	jw_u64(struct json_writer *, const char *key, uint64_t v);
 void	jw_str(struct json_writer *, const char *key, const char *s);
 void	jw_bool(struct json_writer *, const char *key, int v);
+/*
+ * A member (or element) whose value is already serialised JSON: len bytes
+ * of json written as they are (a stored event, "null").  The caller
+ * vouches that they are one well-formed JSON value.
+ */
+void	jw_raw(struct json_writer *, const char *key, const char *json,
+	    size_t len);
 
 #endif /* FS_JSON_WRITER_H */
