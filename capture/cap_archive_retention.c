@@ -166,7 +166,8 @@ cap_archive_enforce(struct cap_archive *a, time_t now, uint64_t fs_free,
 	if (pct > need_free)
 		need_free = pct;
 	cap_arch_foreach_capture(a, scan_each, &s);
-	qsort(s.v, s.n, sizeof(*s.v), cand_cmp);
+	if (s.n > 1)		/* qsort(NULL, 0, ...) is undefined */
+		qsort(s.v, s.n, sizeof(*s.v), cand_cmp);
 	for (i = 0; i < s.n; i++) {
 		struct cand	*c = &s.v[i];
 		int		 over_quota = a->cfg.quota != 0 &&

@@ -6,7 +6,10 @@
 # 1. BUILD_DIR/bench/bench_sflow_decode: the decoder alone, in memory, next
 #    to a memchr pass over the same bytes (BENCH_DATAGRAMS, default 1000000).
 # 2. BUILD_DIR/bench/bench_lpm and bench_decap: the blacklist lookup table
-#    and GRE/ERSPAN decapsulation (docs/performance.md).
+#    and GRE/ERSPAN decapsulation (docs/performance.md); bench_decap_live:
+#    the live path on loopback, a raw GRE socket drained bare next to
+#    cap_rawsock + cap_decap + the archive on tmpfs (root only: skipped
+#    otherwise).
 # 3. End to end on a capture file: ../shared/tools/make-bench-input.sh writes
 #    a capture of BENCH_DATAGRAMS datagrams (to a scratch directory, never
 #    into the repository); `finderscope sflow --count` reads it, and so do
@@ -37,6 +40,15 @@ echo "== longest-prefix match: 1M IPv4 and 200k IPv6 prefixes"
 echo
 echo "== GRE/ERSPAN decapsulation and pcap writing (tmpfs)"
 "$build/bench/bench_decap" | grep -v '^RESULT'
+echo
+echo "== live receive on loopback: raw GRE socket, decap, archive (tmpfs)"
+rc=0
+"$build/bench/bench_decap_live" >"$scratch/live.out" || rc=$?
+grep -v '^RESULT' "$scratch/live.out" || true
+if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then	# 77: skipped, not root
+	echo "bench_decap_live failed (exit $rc)" >&2
+	exit 1
+fi
 echo
 
 fs=$build/controller/finderscope
