@@ -11,5 +11,7 @@ int	cmd_blacklist(int argc, char **argv);
 void	cmd_blacklist_usage(void);
 int	cmd_decap(int argc, char **argv);
 void	cmd_decap_usage(void);
+int	cmd_controller(int argc, char **argv);
+void	cmd_controller_usage(void);
 
 #endif /* FS_COMMANDS_H */

@@ -45,6 +45,7 @@
 #define CTL_CONFIG_MAX_NODES	131072		/* scalars + collections */
 #define CTL_MAX_LISTEN		16		/* addresses in a listen list */
 #define CTL_MAX_LOCAL_NETWORKS	4096
+#define CTL_MAX_AGENT_NETWORKS	4096
 #define CTL_MAX_BLACKLISTS	256
 #define CTL_MAX_GROUPS		(BL_MAX_GROUPS - 1) /* one is local_networks */
 #define CTL_MAX_SWITCHES	1024
@@ -90,6 +91,12 @@ enum ctl_input {
 	CTL_INPUT_PCAP,		/* libpcap on an interface */
 };
 
+/* What the receiver does with packets of no active capture. */
+enum ctl_unassigned {
+	CTL_UNASSIGNED_ARCHIVE = 0,	/* per-switch "unassigned-..." archive */
+	CTL_UNASSIGNED_DROP,		/* count and drop */
+};
+
 /* controller: */
 struct ctl_controller_config {
 	const struct ctl_listen *sflow_listen;
@@ -99,6 +106,13 @@ struct ctl_controller_config {
 	const char		*state_dir;
 	const char		*events_file;		/* or NULL: none */
 	enum ctl_mode		 mode;
+	uint64_t		 sflow_rcvbuf;	/* bytes */
+	const struct ctl_prefix	*agent_networks; /* empty: any agent */
+	size_t			 n_agent_networks;
+	uint32_t		 max_flows;	/* flow table entries */
+	uint64_t		 api_max_body;	/* bytes */
+	const char		*user;		/* or NULL: keep */
+	const char		*group;		/* or NULL: user's group */
 };
 
 /* One item of blacklists:; exactly one of url and file is set. */
@@ -131,6 +145,9 @@ struct ctl_capture_config {
 	uint32_t	max_duration_s;	/* >= duration_s */
 	uint32_t	cooldown_s;
 	uint32_t	max_active;
+	uint32_t	min_samples;	/* matching samples in window, >= 1 */
+	uint32_t	min_frames;	/* scaled frames in window, 0: none */
+	uint32_t	window_s;
 };
 
 /* One item of switches:. */
@@ -155,6 +172,7 @@ struct ctl_archive_config {
 	uint64_t	 quota;
 	struct ctl_space min_free;
 	uint32_t	 max_age_s;	/* 0: keep forever */
+	int		 nanosecond;	/* nanosecond pcap time stamps */
 };
 
 /* receiver.sessions: */
@@ -170,9 +188,15 @@ struct ctl_receiver_config {
 	const char		*interface;	/* or NULL */
 	const char		*filter;	/* or NULL */
 	struct netaddr		 listen;
+	int			 ipv6;		/* also an IPv6 raw socket */
+	uint64_t		 rcvbuf;	/* bytes, per input socket */
 	struct ctl_listen	 api_listen;
 	const char		*api_token_file; /* or NULL (loopback) */
 	const char		*controller_url;
+	const char		*controller_token_file;	/* or NULL */
+	uint32_t		 poll_interval_s;
+	enum ctl_unassigned	 unassigned;
+	int			 use_erspan_time;
 	struct ctl_archive_config archive;
 	const char *const	*keys;		/* Blueye keyword lines */
 	size_t			 n_keys;

@@ -15,6 +15,7 @@
 _Static_assert(sizeof(enum ctl_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum ctl_backend) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum ctl_input) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum ctl_unassigned) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum bl_format) == sizeof(int), "enum size");
 
 #define DAY		86400u
@@ -62,6 +63,17 @@ static const struct ctl_key controller_keys[] = {
 	{ .name = "events_file", .type = CTL_T_PATH, .offset = C(events_file) },
 	{ .name = "mode", .type = CTL_T_ENUM, .offset = C(mode),
 	  .def = "auto", .names = mode_names, .min = CTL_MODE_AUTO },
+	{ .name = "sflow_rcvbuf", .type = CTL_T_SIZE, .offset = C(sflow_rcvbuf),
+	  .def = "8M", .min = 64 * KIB, .max = GIB },
+	{ .name = "agent_networks", .type = CTL_T_PREFIX_LIST,
+	  .offset = C(agent_networks), .count = C(n_agent_networks),
+	  .min = 0, .max = CTL_MAX_AGENT_NETWORKS },
+	{ .name = "max_flows", .type = CTL_T_U32, .offset = C(max_flows),
+	  .def = "100000", .min = 1, .max = 10000000 },
+	{ .name = "api_max_body", .type = CTL_T_SIZE, .offset = C(api_max_body),
+	  .def = "64K", .min = KIB, .max = 16 * MIB },
+	{ .name = "user", .type = CTL_T_NAME, .offset = C(user) },
+	{ .name = "group", .type = CTL_T_NAME, .offset = C(group) },
 };
 
 static int
@@ -93,6 +105,12 @@ static const struct ctl_key capture_keys[] = {
 	  .def = "10m", .min = 0, .max = 7 * DAY },
 	{ .name = "max_active", .type = CTL_T_U32, .offset = P(max_active),
 	  .def = "16", .min = 1, .max = 65536 },
+	{ .name = "min_samples", .type = CTL_T_U32, .offset = P(min_samples),
+	  .def = "1", .min = 1, .max = 1000000 },
+	{ .name = "min_frames", .type = CTL_T_U32, .offset = P(min_frames),
+	  .def = "0", .min = 0, .max = 4000000000u },
+	{ .name = "window", .type = CTL_T_DURATION, .offset = P(window_s),
+	  .def = "1m", .min = 1, .max = DAY },
 };
 
 static int
@@ -308,6 +326,8 @@ static const struct ctl_key archive_keys[] = {
 	  .def = "5%" },
 	{ .name = "max_age", .type = CTL_T_DURATION, .offset = A(max_age_s),
 	  .def = "30d", .min = 0, .max = 3650 * DAY },
+	{ .name = "nanosecond", .type = CTL_T_BOOL, .offset = A(nanosecond),
+	  .def = "false" },
 };
 
 static int
@@ -351,6 +371,7 @@ const struct ctl_section ctl_sessions_section = {
 #define R(f)	offsetof(struct ctl_receiver_config, f)
 
 static const char *const input_names[] = { "raw", "pcap", NULL };
+static const char *const unassigned_names[] = { "archive", "drop", NULL };
 
 static const struct ctl_key receiver_keys[] = {
 	{ .name = "input", .type = CTL_T_ENUM, .offset = R(input),
@@ -359,12 +380,25 @@ static const struct ctl_key receiver_keys[] = {
 	{ .name = "filter", .type = CTL_T_STRING, .offset = R(filter) },
 	{ .name = "listen", .type = CTL_T_ADDR, .offset = R(listen),
 	  .def = "0.0.0.0" },
+	{ .name = "ipv6", .type = CTL_T_BOOL, .offset = R(ipv6),
+	  .def = "false" },
+	{ .name = "rcvbuf", .type = CTL_T_SIZE, .offset = R(rcvbuf),
+	  .def = "64M", .min = 64 * KIB, .max = 2 * GIB },
 	{ .name = "api_listen", .type = CTL_T_LISTEN, .offset = R(api_listen),
 	  .def = "127.0.0.1:8009" },
 	{ .name = "api_token_file", .type = CTL_T_PATH,
 	  .offset = R(api_token_file) },
 	{ .name = "controller_url", .type = CTL_T_URL,
 	  .offset = R(controller_url), .def = "http://127.0.0.1:8008" },
+	{ .name = "controller_token_file", .type = CTL_T_PATH,
+	  .offset = R(controller_token_file) },
+	{ .name = "poll_interval", .type = CTL_T_DURATION,
+	  .offset = R(poll_interval_s), .def = "5s", .min = 1, .max = 3600 },
+	{ .name = "unassigned", .type = CTL_T_ENUM, .offset = R(unassigned),
+	  .def = "archive", .names = unassigned_names,
+	  .min = CTL_UNASSIGNED_ARCHIVE },
+	{ .name = "use_erspan_time", .type = CTL_T_BOOL,
+	  .offset = R(use_erspan_time), .def = "false" },
 	{ .name = "archive", .type = CTL_T_SECTION, .offset = R(archive),
 	  .sub = &ctl_archive_section },
 	{ .name = "keys", .type = CTL_T_STRING_LIST, .offset = R(keys),
@@ -372,6 +406,12 @@ static const struct ctl_key receiver_keys[] = {
 	{ .name = "sessions", .type = CTL_T_SECTION, .offset = R(sessions),
 	  .sub = &ctl_sessions_section },
 };
+
+/* The walker's seen[] arrays hold CTL_SECTION_MAX_KEYS entries. */
+_Static_assert(NKEYS(receiver_keys) <= CTL_SECTION_MAX_KEYS,
+    "receiver: too many keys for CTL_SECTION_MAX_KEYS");
+_Static_assert(NKEYS(archive_keys) <= CTL_SECTION_MAX_KEYS,
+    "receiver.archive: too many keys for CTL_SECTION_MAX_KEYS");
 
 static int
 check_receiver(struct ctl_parse *p, const struct ctl_node *map,

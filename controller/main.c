@@ -16,6 +16,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "controller", "the daemon: sFlow in, blacklist match, captures, "
+	    "REST API", cmd_controller, cmd_controller_usage },
 	{ "sflow", "decode sFlow v5 datagrams from a capture file",
 	    cmd_sflow, cmd_sflow_usage },
 	{ "blacklist", "look addresses up in the lists; fetch the lists",

@@ -1,0 +1,59 @@
+/*
+ * ctl_api.h - private to the controller's REST API (ctl_api*.c): the
+ * handlers that ctl_api.c routes, and the helpers they share.  Every
+ * handler gets the struct ctl_daemon as its context.  docs/api.md is the
+ * reference for what each answers.
+ */
+#ifndef FS_CTL_API_H
+#define FS_CTL_API_H
+
+#include <stdint.h>
+
+#include "httpd.h"
+#include "json_writer.h"
+
+/* Long polls and event streams together (a subscription each). */
+#define CTL_API_MAX_SUBSCRIBERS	256
+/* The keep-alive comment of an event stream, every this many seconds. */
+#define CTL_API_SSE_PING_S	15
+
+/* ctl_api_views.c */
+void	ctl_api_healthz(struct httpd_req *, void *);
+void	ctl_api_status(struct httpd_req *, void *);
+void	ctl_api_agents(struct httpd_req *, void *);
+void	ctl_api_flows(struct httpd_req *, void *);
+void	ctl_api_blacklists(struct httpd_req *, void *);
+void	ctl_api_lookup(struct httpd_req *, void *);
+
+/* ctl_metrics.c: GET /metrics */
+void	ctl_api_metrics(struct httpd_req *, void *);
+
+/* ctl_api_captures.c */
+/* /api/v1/captures: GET the list, POST a new one */
+void	ctl_api_captures(struct httpd_req *, void *);
+/* /api/v1/captures/ID: GET one, DELETE (stop) it */
+void	ctl_api_capture(struct httpd_req *, void *);
+/* POST /api/v1/captures/ID/approve */
+void	ctl_api_capture_approve(struct httpd_req *, void *);
+
+/* ctl_api_events.c */
+/* GET /api/v1/events: the long poll */
+void	ctl_api_events(struct httpd_req *, void *);
+/* GET /api/v1/events/stream: Server-Sent Events */
+void	ctl_api_events_stream(struct httpd_req *, void *);
+
+/* ---- helpers (ctl_api.c) ---------------------------------------------- */
+
+/* key: "2026-05-01T12:00:00.000Z" (UTC), or null for ms <= 0. */
+void	ctl_api_time(struct json_writer *, const char *key, int64_t ms);
+/* key: null. */
+void	ctl_api_null(struct json_writer *, const char *key);
+
+/*
+ * The query parameter name as a whole number in [min, max], or def when
+ * absent.  0; or -1 after answering 400 with what was expected.
+ */
+int	ctl_api_query_uint(struct httpd_req *, const char *name,
+	    uint64_t def, uint64_t min, uint64_t max, uint64_t *out);
+
+#endif /* FS_CTL_API_H */

@@ -1,0 +1,182 @@
+/*
+ * ctl_daemon.h - the controller daemon's state, shared by the files that
+ * wire it together (private to controller/: the modules it uses each have
+ * their own header).
+ *
+ *   ctl_daemon.c     start-up, reload (SIGHUP), shutdown, signals, timers
+ *   ctl_ingest.c     datagram -> decode -> flows, agents -> lookup -> policy
+ *   ctl_lifecycle.c  starting, approving, extending and ending captures
+ *   ctl_tables.c     list updates: parse and rebuild the lookup table in a
+ *                    worker thread, swap on the loop
+ *   ctl_api*.c       the REST API; ctl_metrics.c: GET /metrics
+ *
+ * One event_base; everything but the table builder runs on it.
+ */
+#ifndef FS_CTL_DAEMON_H
+#define FS_CTL_DAEMON_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "blacklists.h"
+#include "ctl_agents.h"
+#include "ctl_captures.h"
+#include "ctl_config.h"
+#include "ctl_events.h"
+#include "ctl_flows.h"
+#include "ctl_listener.h"
+#include "ctl_policy.h"
+#include "sflow.h"
+
+struct event;
+struct event_base;
+struct httpd;
+
+#define CTL_MAX_PENDING		1024	/* captures waiting for approval */
+#define CTL_KEEP_DONE		256	/* finished captures the API shows */
+#define CTL_MAX_PAIRS		65536	/* pairs remembered for thresholds */
+#define CTL_LOOKUP_MAX		BL_MAX_GROUPS
+
+/* One configured list as the daemon keeps it. */
+struct ctl_list_state {
+	char		 name[CTL_NAME_MAX];
+	struct bl_list	*list;		/* parsed, or NULL: nothing yet */
+	uint64_t	 entries;
+	uint64_t	 rejected;	/* lines of the last body */
+	uint64_t	 over_cap;
+	int64_t		 updated_ms;	/* last body taken (0: never) */
+	int64_t		 attempt_ms;	/* last fetch attempt */
+	int64_t		 next_ms;	/* next attempt due */
+	char		 last_error[256]; /* "" when the last attempt was fine */
+	uint64_t	 fetches, failures;
+	/* A body waiting for the table builder (malloc'd), or NULL. */
+	void		*pending_body;
+	size_t		 pending_len;
+	uint64_t	 matches;	/* samples matched against this list */
+};
+
+/* Counters of the whole pipeline (the per-module ones live in modules). */
+struct ctl_counters {
+	uint64_t	datagrams;		/* from the listeners */
+	uint64_t	refused;		/* source not in agent_networks */
+	uint64_t	flow_samples_keyed;	/* with addresses to look up */
+	uint64_t	verdicts[CTL_VERDICTS];
+	uint64_t	decisions[CTL_DECISIONS];
+	uint64_t	unknown_agent_matches;	/* matches from agents of no switch */
+	uint64_t	table_builds, table_build_failures;
+	uint64_t	reloads, reload_failures;
+	uint64_t	state_writes, state_write_failures;
+};
+
+struct ctl_daemon {
+	struct event_base	*base;
+	const char		*config_path;
+	struct ctl_config	*cfg;
+	int64_t			 started_ms;
+	int64_t			 loaded_ms;	/* config (re)loaded */
+	int			 verbose;
+
+	struct ctl_listener	*listeners[CTL_MAX_LISTEN];
+	size_t			 n_listeners;
+	struct httpd		*api;
+
+	/* The lookup table and the lists it was built from. */
+	struct bl_table		*table;
+	struct ctl_list_state	*lists;		/* cfg->n_blacklists */
+	size_t			 n_lists;
+	struct bl_fetcher	*fetcher;
+	struct bl_table		*agent_table;	/* agent_networks, or NULL: any */
+	struct ctl_table_job	*job;		/* the builder at work, or NULL */
+	struct event		*job_done;	/* its completion, on the loop */
+	struct event		*job_later;	/* coalesces updates */
+	int			 job_pipe[2];
+
+	/* What the operator sees. */
+	struct sflow_agents	*seq_agents;	/* sequence accounting */
+	struct ctl_agents	*agents;
+	struct ctl_flows	*flows;
+	struct sflow_stats	 sflow;
+	struct ctl_counters	 counters;
+
+	/* The trigger and its captures. */
+	struct ctl_policy	 policy;
+	struct ctl_pairs	*pairs;
+	struct ctl_captures	*captures;
+	struct ctl_events	*events;
+	char			 state_path[1024];
+	int			 state_dirty;
+	int			 reload_pending; /* SIGHUP during a table build */
+
+	struct event		*ev_sighup, *ev_sigterm, *ev_sigint;
+	struct event		*tick;		/* 1 s: expiries, state file */
+	int			 stopping;
+	int			 exit_status;
+};
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t	ctl_now_ms(void);
+
+/* ctl_daemon.c */
+int	ctl_daemon_start(struct ctl_daemon *, struct event_base *,
+	    const char *config_path, struct ctl_config *cfg, int verbose);
+void	ctl_daemon_stop(struct ctl_daemon *);	/* stop ingest, exit loop */
+void	ctl_daemon_free(struct ctl_daemon *);
+int	ctl_daemon_reload(struct ctl_daemon *);	/* 0, or -1: old kept */
+/* The policy knobs from a config. */
+void	ctl_daemon_policy(const struct ctl_config *, struct ctl_policy *);
+
+/* ctl_ingest.c: one datagram from a listener (ctl_datagram_cb). */
+void	ctl_ingest_datagram(void *daemon, const struct netaddr *from,
+	    uint16_t from_port, const uint8_t *buf, size_t len, int64_t now_ms);
+/* The switch of an agent (index in cfg->switches), or -1. */
+int32_t	ctl_switch_of_agent(const struct ctl_config *, const struct netaddr *);
+
+/* ctl_lifecycle.c */
+/*
+ * Start (CTL_DECIDE_START) or queue (CTL_DECIDE_PENDING) a capture of m:
+ * a match the policy let through, or a request by hand (manual; first_key
+ * NULL) whose start is checked against the budgets here.  duration_ms 0
+ * means capture.duration.  NULL when refused, with the reason in *why
+ * (may be NULL): "no free capture slot" or a budget's decision name.
+ */
+struct ctl_capture *ctl_capture_request(struct ctl_daemon *,
+	    enum ctl_decision, const struct ctl_match *,
+	    const struct flow_key *first_key, int manual, int64_t duration_ms,
+	    int64_t when_ms, const char **why);
+/* Approve a pending capture: 0 started, else the refusing decision. */
+int	ctl_capture_approve(struct ctl_daemon *, struct ctl_capture *,
+	    int64_t now_ms, enum ctl_decision *why);
+/* End a live capture (expiry, API stop, shutdown) with a reason. */
+void	ctl_capture_end(struct ctl_daemon *, struct ctl_capture *,
+	    const char *why, int64_t now_ms);
+/* Once a second: expire captures. */
+void	ctl_lifecycle_tick(struct ctl_daemon *, int64_t now_ms);
+/* Write the state file if something changed (force: even if not). */
+void	ctl_state_write(struct ctl_daemon *, int force);
+/* "ADDR/LEN" as a string member. */
+void	ctl_jw_prefix(struct json_writer *, const char *key,
+	    const struct netaddr *, uint8_t plen);
+/* Milliseconds since the epoch as an ISO 8601 UTC string member
+ * ("2026-11-22T10:15:00.123Z"); nothing for 0 (not set). */
+void	ctl_jw_time(struct json_writer *, const char *key, int64_t ms);
+/* A capture as members of an event or API object. */
+void	ctl_capture_json(struct json_writer *, const struct ctl_capture *,
+	    const struct ctl_config *);
+
+/* ctl_tables.c */
+int	ctl_tables_start(struct ctl_daemon *, char *err, size_t errlen);
+void	ctl_tables_stop(struct ctl_daemon *);
+/* After a reload: carry lists over by name, new fetcher for the new set. */
+int	ctl_tables_reload(struct ctl_daemon *, const struct ctl_config *old,
+	    char *err, size_t errlen);
+
+/* ctl_api.c */
+int	ctl_api_start(struct ctl_daemon *, char *err, size_t errlen);
+void	ctl_api_stop(struct ctl_daemon *);
+/* After a reload on the same address: the new token and body cap. */
+int	ctl_api_update(struct ctl_daemon *, char *err, size_t errlen);
+/* ctl_metrics.c: the Prometheus page into out. */
+void	ctl_metrics_write(struct ctl_daemon *, FILE *out);
+
+#endif /* FS_CTL_DAEMON_H */
