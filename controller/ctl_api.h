@@ -7,10 +7,12 @@
 #ifndef FS_CTL_API_H
 #define FS_CTL_API_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "httpd.h"
 #include "json_writer.h"
+#include "netaddr.h"
 
 /* Long polls and event streams together (a subscription each). */
 #define CTL_API_MAX_SUBSCRIBERS	256
@@ -41,6 +43,25 @@ void	ctl_api_capture_approve(struct httpd_req *, void *);
 void	ctl_api_events(struct httpd_req *, void *);
 /* GET /api/v1/events/stream: Server-Sent Events */
 void	ctl_api_events_stream(struct httpd_req *, void *);
+
+/* ctl_api_body.c: the body of POST /api/v1/captures */
+struct ctl_capture_request {
+	struct netaddr	local;
+	struct netaddr	remote;
+	struct netaddr	agent;		/* NETADDR_NONE: none given */
+	uint32_t	duration_s;	/* 0: the configured duration */
+};
+
+/*
+ * Parse a request body: a JSON object with local and remote (addresses of
+ * one family, different), optional agent (of a configured switch) and
+ * duration (at least 1s, cut to max_duration); nothing else.  0, or -1
+ * with what was expected in why.
+ */
+struct ctl_config;
+int	ctl_api_parse_capture_request(const struct ctl_config *,
+	    const char *body, size_t len, struct ctl_capture_request *,
+	    char *why, size_t whylen);
 
 /* ---- helpers (ctl_api.c) ---------------------------------------------- */
 

@@ -68,115 +68,10 @@ live_capture(struct httpd_req *req, struct ctl_daemon *d)
 	return NULL;
 }
 
-/* ---- POST /api/v1/captures: the body ---------------------------------- */
-
-struct capture_request {
-	struct netaddr	local;
-	struct netaddr	remote;
-	struct netaddr	agent;		/* NETADDR_NONE: none given */
-	uint32_t	duration_s;	/* 0: the configured duration */
-};
-
-/* Member key of obj as an address; 0 absent, 1 read, -1 bad (why set). */
-static int
-body_addr(json_t *obj, const char *key, struct netaddr *a, char *why,
-    size_t whylen)
-{
-	json_t *v;
-
-	if ((v = json_object_get(obj, key)) == NULL)
-		return 0;
-	if (!json_is_string(v) || netaddr_parse(json_string_value(v), a) ==
-	    -1) {
-		snprintf(why, whylen, "%s: expected an IPv4 or IPv6 address "
-		    "as a string", key);
-		return -1;
-	}
-	return 1;
-}
-
-static int
-parse_body(const struct ctl_config *cfg, const char *body, size_t len,
-    struct capture_request *cr, char *why, size_t whylen)
-{
-	static const char *const known[] = { "local", "remote", "duration",
-	    "agent" };
-	json_error_t jerr;
-	json_t *root, *v;
-	const char *key;
-	char dwhy[128];
-	size_t i;
-	int rc = -1;
-
-	memset(cr, 0, sizeof(*cr));
-	why[0] = '\0';
-	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr)) ==
-	    NULL) {
-		snprintf(why, whylen, "body: expected a JSON object (%s at "
-		    "line %d column %d)", jerr.text, jerr.line, jerr.column);
-		return -1;
-	}
-	if (!json_is_object(root)) {
-		snprintf(why, whylen, "body: expected a JSON object");
-		goto out;
-	}
-	json_object_foreach(root, key, v) {
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strcmp(key, known[i]) == 0)
-				break;
-		if (i == sizeof(known) / sizeof(known[0])) {
-			/* The key is the client's: keep it short. */
-			snprintf(why, whylen, "unknown member \"%.40s\" "
-			    "(expected local, remote, duration, agent)", key);
-			goto out;
-		}
-	}
-	if (body_addr(root, "local", &cr->local, why, whylen) != 1 ||
-	    body_addr(root, "remote", &cr->remote, why, whylen) != 1) {
-		if (why[0] == '\0')
-			snprintf(why, whylen, "local and remote: both are "
-			    "required");
-		goto out;
-	}
-	if (cr->local.family != cr->remote.family) {
-		snprintf(why, whylen, "local and remote: expected addresses "
-		    "of the same family");
-		goto out;
-	}
-	if (netaddr_compare(&cr->local, &cr->remote) == 0) {
-		snprintf(why, whylen, "local and remote: expected two "
-		    "different addresses");
-		goto out;
-	}
-	if (body_addr(root, "agent", &cr->agent, why, whylen) == -1)
-		goto out;
-	if (cr->agent.family != NETADDR_NONE &&
-	    ctl_switch_of_agent(cfg, &cr->agent) < 0) {
-		snprintf(why, whylen, "agent: expected the sFlow agent of a "
-		    "configured switch");
-		goto out;
-	}
-	if ((v = json_object_get(root, "duration")) != NULL) {
-		if (!json_is_string(v) || ctl_parse_duration(
-		    json_string_value(v), &cr->duration_s, dwhy,
-		    sizeof(dwhy)) == -1 || cr->duration_s == 0) {
-			snprintf(why, whylen, "duration: expected a duration "
-			    "of at least 1s, like \"5m\"");
-			goto out;
-		}
-		if (cr->duration_s > cfg->capture.max_duration_s)
-			cr->duration_s = cfg->capture.max_duration_s;
-	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
-}
-
 static void
 capture_start(struct httpd_req *req, struct ctl_daemon *d)
 {
-	struct capture_request cr;
+	struct ctl_capture_request cr;
 	struct ctl_capture *cap;
 	struct ctl_match m;
 	enum ctl_decision decision;
@@ -186,7 +81,7 @@ capture_start(struct httpd_req *req, struct ctl_daemon *d)
 
 	body = httpd_req_body(req, &len);
 	why[0] = '\0';
-	if (body == NULL || parse_body(d->cfg, body, len, &cr, why,
+	if (body == NULL || ctl_api_parse_capture_request(d->cfg, body, len, &cr, why,
 	    sizeof(why)) == -1) {
 		httpd_reply_error(req, 400, "%s", why[0] != '\0' ? why :
 		    "body: expected a JSON object");

@@ -266,7 +266,7 @@ static void
 agent_switch(struct json_writer *w, const struct ctl_config *cfg,
     const struct netaddr *agent)
 {
-	int32_t sw = ctl_switch_of_agent(cfg, agent);
+	int32_t sw = ctl_config_switch_of_agent(cfg, agent);
 
 	if (sw >= 0 && (size_t)sw < cfg->n_switches)
 		jw_str(w, "switch", cfg->switches[sw].name);

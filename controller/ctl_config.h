@@ -248,6 +248,10 @@ void	ctl_config_free(struct ctl_config *);
  */
 int	ctl_config_print(const struct ctl_config *, FILE *out);
 
+/* The switch whose agents include agent (its index), or -1. */
+int32_t	ctl_config_switch_of_agent(const struct ctl_config *,
+	    const struct netaddr *agent);
+
 /* The index of the blacklist called name, or -1. */
 long	ctl_config_find_blacklist(const struct ctl_config *, const char *name);
 

@@ -169,6 +169,22 @@ const struct ctl_section ctl_switch_section = {
 	.name = "switches", .keys = switch_keys, .n_keys = NKEYS(switch_keys),
 };
 
+int32_t
+ctl_config_switch_of_agent(const struct ctl_config *cfg,
+    const struct netaddr *agent)
+{
+	size_t s, a;
+
+	/* A handful of switches with a few agents each: a scan is cheap,
+	 * and it only runs for matching samples. */
+	for (s = 0; s < cfg->n_switches; s++)
+		for (a = 0; a < cfg->switches[s].n_agents; a++)
+			if (netaddr_compare(&cfg->switches[s].agents[a],
+			    agent) == 0)
+				return (int32_t)s;
+	return -1;
+}
+
 /* An sFlow agent and where it was configured, to find repeats. */
 struct agent_ref {
 	struct netaddr	addr;

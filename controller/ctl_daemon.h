@@ -129,8 +129,6 @@ void	ctl_daemon_policy(const struct ctl_config *, struct ctl_policy *);
 /* ctl_ingest.c: one datagram from a listener (ctl_datagram_cb). */
 void	ctl_ingest_datagram(void *daemon, const struct netaddr *from,
 	    uint16_t from_port, const uint8_t *buf, size_t len, int64_t now_ms);
-/* The switch of an agent (index in cfg->switches), or -1. */
-int32_t	ctl_switch_of_agent(const struct ctl_config *, const struct netaddr *);
 
 /* ctl_lifecycle.c */
 /*

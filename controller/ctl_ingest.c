@@ -23,21 +23,6 @@ struct ingest {
 	struct netaddr		 agent;		/* from the datagram header */
 };
 
-int32_t
-ctl_switch_of_agent(const struct ctl_config *cfg, const struct netaddr *agent)
-{
-	size_t s, a;
-
-	/* A handful of switches with a few agents each: a scan is cheap,
-	 * and it only runs for matching samples. */
-	for (s = 0; s < cfg->n_switches; s++)
-		for (a = 0; a < cfg->switches[s].n_agents; a++)
-			if (netaddr_compare(&cfg->switches[s].agents[a],
-			    agent) == 0)
-				return (int32_t)s;
-	return -1;
-}
-
 static struct ctl_list_state *
 list_state(struct ctl_daemon *d, const char *name)
 {
@@ -106,7 +91,7 @@ trigger(struct ingest *in, const struct flow_key *key, uint64_t frames)
 		if (cap->state == CTL_CAP_ACTIVE)
 			ctl_captures_extend(cap, in->now_ms, cap->duration_ms);
 	}
-	sw = ctl_switch_of_agent(cfg, &m.agent);
+	sw = ctl_config_switch_of_agent(cfg, &m.agent);
 	if (sw < 0 && cfg->n_switches > 0)
 		d->counters.unknown_agent_matches++;
 

@@ -171,7 +171,7 @@ ctl_capture_request(struct ctl_daemon *d, enum ctl_decision dec,
 {
 	enum ctl_capture_state state = dec == CTL_DECIDE_PENDING ?
 	    CTL_CAP_PENDING : CTL_CAP_INSTALLING;
-	int32_t sw = ctl_switch_of_agent(d->cfg, &m->agent);
+	int32_t sw = ctl_config_switch_of_agent(d->cfg, &m->agent);
 	int64_t now_ms = ctl_now_ms();
 	enum ctl_decision budget;
 	struct ctl_capture *c;
