@@ -141,7 +141,7 @@ struct ctl_key {
 	ctl_custom_print	*print;		/* CTL_T_CUSTOM */
 };
 
-#define CTL_SECTION_MAX_KEYS	16
+#define CTL_SECTION_MAX_KEYS	32
 
 /*
  * A mapping's keys.  check runs after every key was parsed or defaulted

@@ -14,6 +14,7 @@
 
 #include "ctl_config.h"
 #include "ctl_config_impl.h"
+#include "log.h"
 
 #define WHY_MAX		256
 #define MAX_STRING	1024	/* bytes of a free-form string */
@@ -602,6 +603,10 @@ ctl_walk_section(struct ctl_parse *p, const struct ctl_node *map,
 	char where[64];
 	size_t i, j;
 
+	/* Every seen[] is CTL_SECTION_MAX_KEYS long: a bigger table is a bug. */
+	if (sec->n_keys > CTL_SECTION_MAX_KEYS)
+		fatalx("config section %s has %zu keys, more than %d",
+		    sec->name, sec->n_keys, CTL_SECTION_MAX_KEYS);
 	memset(seen, 0, sec->n_keys * sizeof(*seen));
 	if (map != NULL && map->type != CTL_NODE_MAPPING)
 		map = NULL;	/* a null value: an empty mapping */
