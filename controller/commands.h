@@ -13,5 +13,7 @@ int	cmd_decap(int argc, char **argv);
 void	cmd_decap_usage(void);
 int	cmd_controller(int argc, char **argv);
 void	cmd_controller_usage(void);
+int	cmd_receiver(int argc, char **argv);
+void	cmd_receiver_usage(void);
 
 #endif /* FS_COMMANDS_H */

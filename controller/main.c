@@ -18,6 +18,8 @@ struct command {
 static const struct command commands[] = {
 	{ "controller", "the daemon: sFlow in, blacklist match, captures, "
 	    "REST API", cmd_controller, cmd_controller_usage },
+	{ "receiver", "the companion: GRE/ERSPAN in, pcap archive, live "
+	    "feed", cmd_receiver, cmd_receiver_usage },
 	{ "sflow", "decode sFlow v5 datagrams from a capture file",
 	    cmd_sflow, cmd_sflow_usage },
 	{ "blacklist", "look addresses up in the lists; fetch the lists",
