@@ -88,6 +88,7 @@ struct bl_fetcher {
 	uint64_t		 prng;
 	uint64_t		 backoff_base_ms;
 	uint64_t		 backoff_max_ms;
+	int			 retired;	/* bl_fetcher_retire() */
 };
 
 static void	on_curl_done(void *, CURL *, CURLcode);
@@ -228,6 +229,12 @@ finish(struct bl_source *s, struct bl_fetch_outcome *o,
 		s->failures++;
 	s->requested = 0;
 	s->xfer = NULL;
+	if (f->retired) {
+		/* The last word of a retired fetcher: nobody listens. */
+		bl_fetch_xfer_free(x);
+		free(owned);
+		return;
+	}
 	schedule_next(s, ok);
 
 	memset(&r, 0, sizeof(r));
@@ -468,6 +475,19 @@ source_free(struct bl_source *s)
 }
 
 void
+bl_fetcher_retire(struct bl_fetcher *f)
+{
+	struct bl_source *s;
+
+	f->retired = 1;
+	for (s = f->sources; s != NULL; s = s->next) {
+		s->requested = 0;
+		if (s->timer != NULL)
+			evtimer_del(s->timer);
+	}
+}
+
+void
 bl_fetcher_free(struct bl_fetcher *f)
 {
 	struct bl_source *s;
@@ -670,6 +690,8 @@ bl_fetcher_fetch_all(struct bl_fetcher *f)
 	struct bl_source *s;
 	time_t now = time(NULL);
 
+	if (f->retired)
+		return;
 	for (s = f->sources; s != NULL; s = s->next) {
 		if (s->xfer != NULL || s->not_before > now)
 			continue;

@@ -232,4 +232,15 @@ int	bl_source_load(const char *cache_dir, const struct bl_source_spec *,
 /* Attempts in flight (0 when `blacklist fetch` may stop). */
 size_t	bl_fetcher_busy(const struct bl_fetcher *);
 
+/*
+ * Stop for good without waiting: no new attempt starts and the callback
+ * is not called again; attempts in flight run to their end (a finished
+ * download still refreshes the cache).  Free it once bl_fetcher_busy()
+ * is 0.  Why: libcurl's threaded resolver makes freeing a transfer that
+ * is still resolving a name wait for getaddrinfo(), seconds when DNS does
+ * not answer; a daemon must not block its loop on that (a reload), and a
+ * process that is exiting need not free a busy fetcher at all.
+ */
+void	bl_fetcher_retire(struct bl_fetcher *);
+
 #endif /* FS_BLACKLISTS_H */

@@ -128,6 +128,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	ctl_lifecycle_tick(arg, ctl_now_ms());
+	ctl_tables_reap(arg);
 }
 
 static void

@@ -37,6 +37,7 @@ struct httpd;
 #define CTL_KEEP_DONE		256	/* finished captures the API shows */
 #define CTL_MAX_PAIRS		65536	/* pairs remembered for thresholds */
 #define CTL_LOOKUP_MAX		BL_MAX_GROUPS
+#define CTL_MAX_RETIRED		8	/* fetchers waiting out a transfer */
 
 /* One configured list as the daemon keeps it. */
 struct ctl_list_state {
@@ -86,6 +87,9 @@ struct ctl_daemon {
 	struct ctl_list_state	*lists;		/* cfg->n_blacklists */
 	size_t			 n_lists;
 	struct bl_fetcher	*fetcher;
+	/* Fetchers of earlier configs, retired, freed once idle. */
+	struct bl_fetcher	*retired[CTL_MAX_RETIRED];
+	size_t			 n_retired;
 	struct bl_table		*agent_table;	/* agent_networks, or NULL: any */
 	struct ctl_table_job	*job;		/* the builder at work, or NULL */
 	struct event		*job_done;	/* its completion, on the loop */
@@ -165,6 +169,8 @@ void	ctl_capture_json(struct json_writer *, const struct ctl_capture *,
 /* ctl_tables.c */
 int	ctl_tables_start(struct ctl_daemon *, char *err, size_t errlen);
 void	ctl_tables_stop(struct ctl_daemon *);
+/* Once a second: free retired fetchers that have become idle. */
+void	ctl_tables_reap(struct ctl_daemon *);
 /* After a reload: carry lists over by name, new fetcher for the new set. */
 int	ctl_tables_reload(struct ctl_daemon *, const struct ctl_config *old,
 	    char *err, size_t errlen);

@@ -466,6 +466,63 @@ ctl_tables_start(struct ctl_daemon *d, char *err, size_t errlen)
 	return fetcher_start(d, err, errlen);
 }
 
+/*
+ * Put a fetcher out of service without waiting for it: freeing one whose
+ * transfer is still resolving a name waits for getaddrinfo() (libcurl's
+ * threaded resolver), and the loop must not.  It is freed by
+ * ctl_tables_reap once idle; with too many waiting, the oldest is freed
+ * now, the rare case where a reload may wait.
+ */
+static void
+retire(struct ctl_daemon *d, struct bl_fetcher *f)
+{
+	if (f == NULL)
+		return;
+	if (bl_fetcher_busy(f) == 0) {
+		bl_fetcher_free(f);
+		return;
+	}
+	bl_fetcher_retire(f);
+	if (d->n_retired == CTL_MAX_RETIRED) {
+		bl_fetcher_free(d->retired[0]);
+		memmove(&d->retired[0], &d->retired[1],
+		    (CTL_MAX_RETIRED - 1) * sizeof(d->retired[0]));
+		d->n_retired--;
+	}
+	d->retired[d->n_retired++] = f;
+}
+
+void
+ctl_tables_reap(struct ctl_daemon *d)
+{
+	size_t i = 0;
+
+	while (i < d->n_retired) {
+		if (bl_fetcher_busy(d->retired[i]) > 0) {
+			i++;
+			continue;
+		}
+		bl_fetcher_free(d->retired[i]);
+		d->retired[i] = d->retired[--d->n_retired];
+	}
+}
+
+/*
+ * At exit: a fetcher with a transfer in flight is left to the operating
+ * system rather than freed, which could wait seconds for a name lookup
+ * and break "exit within a second".
+ */
+static void
+fetcher_exit(struct bl_fetcher *f)
+{
+	if (f == NULL)
+		return;
+	if (bl_fetcher_busy(f) > 0)
+		bl_fetcher_retire(f);	/* and not freed: we are exiting */
+	else
+		bl_fetcher_free(f);
+}
+
 int
 ctl_tables_reload(struct ctl_daemon *d, const struct ctl_config *old,
     char *err, size_t errlen)
@@ -473,7 +530,7 @@ ctl_tables_reload(struct ctl_daemon *d, const struct ctl_config *old,
 	struct ctl_list_state *old_lists = d->lists;
 	size_t n_old = d->n_lists;
 
-	bl_fetcher_free(d->fetcher);
+	retire(d, d->fetcher);
 	d->fetcher = NULL;
 	if (lists_init(d, d->cfg, old, old_lists, n_old) == -1) {
 		d->lists = old_lists;
@@ -500,8 +557,10 @@ ctl_tables_stop(struct ctl_daemon *d)
 		job_free(d->job);
 		d->job = NULL;
 	}
-	bl_fetcher_free(d->fetcher);
+	fetcher_exit(d->fetcher);
 	d->fetcher = NULL;
+	while (d->n_retired > 0)
+		fetcher_exit(d->retired[--d->n_retired]);
 	if (d->job_done != NULL)
 		event_free(d->job_done);
 	if (d->job_later != NULL)

@@ -643,8 +643,59 @@ new_and_free_edge_cases(void **state)
 	bl_fetcher_free(f);
 }
 
+
+/*
+ * A retired fetcher starts nothing and reports nothing; a transfer in
+ * flight runs out on its own (here: a server that accepts and never
+ * answers, cut by the 1 s timeout) and then the fetcher is idle.
+ */
+static void
+retire_in_flight(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	struct bl_source_spec sp;
+	char url[64];
+	int lfd, i;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/list.txt",
+	    ntohs(sin.sin_port));
+	sp = url_spec("silent", url);
+	sp.allow_http = 1;
+	sp.connect_timeout_s = 1;
+	sp.timeout_s = 1;
+	add_ok(fx, &sp);
+	write_file(file_in(fx, "local.txt"), "192.0.2.1\n");
+	add_ok(fx, &(struct bl_source_spec){ .name = "local",
+	    .format = BL_FORMAT_PLAIN, .file = fx->path });
+	/* The file is read at once; the download hangs. */
+	run_until(fx, 1, 2000);
+	assert_int_equal(fx->n, 1);
+	assert_string_equal(fx->r[0].name, "local");
+	for (i = 0; i < 50 && bl_fetcher_busy(fx->f) == 0; i++)
+		event_base_loop(fx->base, EVLOOP_NONBLOCK);
+	assert_int_equal(bl_fetcher_busy(fx->f), 1);
+
+	bl_fetcher_retire(fx->f);
+	bl_fetcher_fetch_all(fx->f);		/* a no-op now */
+	run_until(fx, 2, 2500);			/* past the 1 s timeout */
+	assert_int_equal(fx->n, 1);		/* nothing more was told */
+	assert_int_equal(bl_fetcher_busy(fx->f), 0);
+	close(lfd);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(add_rejects, setup, teardown),
+	cmocka_unit_test_setup_teardown(retire_in_flight, setup, teardown),
 	cmocka_unit_test_setup_teardown(file_updated_then_not_modified, setup,
 	    teardown),
 	cmocka_unit_test_setup_teardown(file_refresh_jittered, setup,
