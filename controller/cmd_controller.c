@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ cmd_controller(int argc, char **argv)
 	struct ctl_config *cfg;
 	struct event_base *base;
 	struct ctl_daemon d;
-	char err[1024];
+	char err[1024], abspath[PATH_MAX];
 
 	optind = 1;
 	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
@@ -142,18 +143,9 @@ cmd_controller(int argc, char **argv)
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (check) {
-		if (verbose)
-			rc = ctl_config_print(cfg, stdout) == 0 ? 0 : 1;
-		else {
-			fprintf(stderr, "configuration OK\n");
-			rc = 0;
-		}
-		ctl_config_free(cfg);
-		return rc;
-	}
-	if (!foreground && daemon(0, 0) == -1) {
-		log_warn("daemon");
+	if (check)
+		return cmd_config_check(cfg, verbose);
+	if (cmd_detach(foreground, &path, abspath, sizeof(abspath)) == -1) {
 		ctl_config_free(cfg);
 		return 1;
 	}
