@@ -458,7 +458,7 @@ list_json(struct json_writer *w, const struct ctl_blacklist *b,
 		jw_object_end(w);
 		return;
 	}
-	jw_bool(w, "loaded", ls->list != NULL);
+	jw_bool(w, "loaded", ls->loaded);
 	jw_u64(w, "entries", ls->entries);
 	jw_u64(w, "rejected", ls->rejected);
 	jw_u64(w, "over_cap", ls->over_cap);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl_config.h"
 #include "ctl_policy.h"
 #include "netaddr.h"
 #include "packet.h"
@@ -119,6 +120,11 @@ struct ctl_capture *ctl_captures_find_pair(struct ctl_captures *,
 /* Live captures holding a budget (installing, active, removing): all of
  * them (sw < 0) or those of switch sw. */
 uint32_t ctl_captures_holding(const struct ctl_captures *, int32_t sw);
+
+/* A live capture now belongs to switch sw (-1: none), e.g. after a
+ * reload renumbered the switches; keeps the budget counts right. */
+void	ctl_captures_set_switch(struct ctl_captures *, struct ctl_capture *,
+	    int32_t sw);
 
 /* Visit live captures (in creation order), then finished (newest first). */
 void	ctl_captures_foreach(const struct ctl_captures *,

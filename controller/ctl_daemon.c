@@ -411,6 +411,7 @@ out:
 /* Captures name their switch by index: follow the names to the new set. */
 struct remap {
 	const struct ctl_config *old, *cfg;
+	struct ctl_captures	*captures;
 };
 
 static void
@@ -426,7 +427,7 @@ remap_switch(void *ctx, struct ctl_capture *c)
 		if (strcmp(r->cfg->switches[i].name,
 		    r->old->switches[c->sw].name) == 0)
 			to = (int32_t)i;
-	c->sw = to;
+	ctl_captures_set_switch(r->captures, c, to);
 }
 
 static int
@@ -509,6 +510,7 @@ ctl_daemon_reload(struct ctl_daemon *d)
 		    "file)", err);
 	rm.old = old;
 	rm.cfg = cfg;
+	rm.captures = d->captures;
 	ctl_captures_foreach_live(d->captures, remap_switch, &rm);
 	ctl_daemon_policy(cfg, &d->policy);
 	if (ctl_tables_reload(d, old, err, sizeof(err)) == -1)

@@ -42,7 +42,7 @@ struct httpd;
 /* One configured list as the daemon keeps it. */
 struct ctl_list_state {
 	char		 name[CTL_NAME_MAX];
-	struct bl_list	*list;		/* parsed, or NULL: nothing yet */
+	int		 loaded;	/* a body is in the table */
 	uint64_t	 entries;
 	uint64_t	 rejected;	/* lines of the last body */
 	uint64_t	 over_cap;

@@ -60,6 +60,7 @@ struct flow {
 	uint32_t	next;
 	uint64_t	ring_bytes[RING_BUCKETS];
 	uint32_t	ring_frames[RING_BUCKETS];
+	uint32_t	hbucket;	/* its hash chain: eviction needs no rehash */
 };
 
 _Static_assert(sizeof(struct flow) <= 200, "flow entry over 200 bytes");
@@ -211,7 +212,7 @@ lru_push_front(struct ctl_flows *t, uint32_t i)
 static void
 hash_unlink(struct ctl_flows *t, uint32_t i)
 {
-	uint32_t *p = &t->heads[key_bucket(t, &t->flows[i].key)];
+	uint32_t *p = &t->heads[t->flows[i].hbucket];
 
 	while (*p != i)
 		p = &t->flows[*p].hnext;
@@ -267,6 +268,7 @@ ctl_flows_add(struct ctl_flows *t, const struct ctl_flow_key *key,
 		memset(f, 0, sizeof(*f));
 		f->key = canon;
 		f->first_ms = f->last_ms = now_ms;
+		f->hbucket = hb;
 		f->hnext = t->heads[hb];
 		t->heads[hb] = i;
 		t->added++;

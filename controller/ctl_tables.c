@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +40,12 @@
 struct ctl_table_job {
 	pthread_t		 thread;
 	const struct ctl_config	*cfg;
+	char			 cache_dir[1024];
 	size_t			 n;
-	struct bl_list		**current;	/* borrowed from the loop */
-	void			**bodies;	/* owned */
+	uint8_t			*loaded;	/* had a body before: read it again */
+	void			**bodies;	/* new bodies, owned */
 	size_t			*lens;
-	struct bl_list		**parsed;	/* results */
+	uint64_t		*entries;	/* results for the new bodies */
 	struct bl_parse_report	*reports;
 	struct bl_table		*table;
 	char			 err[256];
@@ -53,6 +55,54 @@ struct ctl_table_job {
 
 static void job_free(struct ctl_table_job *);
 
+/*
+ * The list i for the build: its new body, or the body it had, read again
+ * from its file or the fetcher's cache (parsed lists are not kept between
+ * builds: at a million entries they weigh ~27 MB, a second copy of what
+ * the table holds).  NULL with err set when a list that had a body cannot
+ * be read again: the build fails and the running table stays.
+ */
+static struct bl_list *
+job_list(struct ctl_table_job *job, size_t i, int *failed)
+{
+	struct bl_parse_report spare;
+	struct bl_source_spec spec;
+	struct bl_list *l;
+	char why[200];
+	void *body;
+	size_t len;
+	int rc;
+
+	if (job->bodies[i] != NULL) {
+		l = ctl_lists_parse(job->cfg, i, job->bodies[i], job->lens[i],
+		    &job->reports[i]);
+		if (l == NULL) {
+			snprintf(job->err, sizeof(job->err), "out of memory");
+			*failed = 1;
+		} else
+			job->entries[i] = bl_list_count(l);
+		return l;
+	}
+	if (!job->loaded[i])
+		return NULL;		/* nothing yet: an empty list */
+	ctl_blacklist_source_spec(&job->cfg->blacklists[i], &spec);
+	rc = bl_source_load(job->cache_dir, &spec, &body, &len, why,
+	    sizeof(why));
+	if (rc != 0) {
+		snprintf(job->err, sizeof(job->err), "list %s: cannot read its "
+		    "last body again: %s", spec.name, rc == 1 ? "gone" : why);
+		*failed = 1;
+		return NULL;
+	}
+	l = ctl_lists_parse(job->cfg, i, body, len, &spare);
+	free(body);
+	if (l == NULL) {
+		snprintf(job->err, sizeof(job->err), "out of memory");
+		*failed = 1;
+	}
+	return l;
+}
+
 static void *
 job_run(void *arg)
 {
@@ -60,6 +110,7 @@ job_run(void *arg)
 	struct bl_list **use;
 	int64_t t0 = ctl_now_ms();
 	size_t i;
+	int failed = 0;
 	char one = 1;
 
 	use = calloc(job->n ? job->n : 1, sizeof(*use));
@@ -67,15 +118,13 @@ job_run(void *arg)
 		snprintf(job->err, sizeof(job->err), "out of memory");
 		goto done;
 	}
-	for (i = 0; i < job->n; i++) {
-		if (job->bodies[i] != NULL)
-			job->parsed[i] = ctl_lists_parse(job->cfg, i,
-			    job->bodies[i], job->lens[i], &job->reports[i]);
-		use[i] = job->parsed[i] != NULL ? job->parsed[i] :
-		    job->current[i];
-	}
-	job->table = ctl_lists_build_table(job->cfg, use, job->err,
-	    sizeof(job->err));
+	for (i = 0; i < job->n && !failed; i++)
+		use[i] = job_list(job, i, &failed);
+	if (!failed)
+		job->table = ctl_lists_build_table(job->cfg, use, job->err,
+		    sizeof(job->err));
+	for (i = 0; i < job->n; i++)
+		bl_list_free(use[i]);
 	free(use);
 done:
 	job->took_ms = ctl_now_ms() - t0;
@@ -92,14 +141,12 @@ job_free(struct ctl_table_job *job)
 
 	if (job == NULL)
 		return;
-	for (i = 0; i < job->n; i++) {
+	for (i = 0; i < job->n; i++)
 		free(job->bodies[i]);
-		bl_list_free(job->parsed[i]);
-	}
-	free(job->current);
+	free(job->loaded);
 	free(job->bodies);
 	free(job->lens);
-	free(job->parsed);
+	free(job->entries);
 	free(job->reports);
 	bl_table_free(job->table);
 	free(job);
@@ -130,18 +177,20 @@ job_start(struct ctl_daemon *d, int force)
 	job->cfg = d->cfg;
 	job->n = n;
 	job->wfd = d->job_pipe[1];
-	job->current = calloc(n ? n : 1, sizeof(*job->current));
+	job->loaded = calloc(n ? n : 1, sizeof(*job->loaded));
 	job->bodies = calloc(n ? n : 1, sizeof(*job->bodies));
 	job->lens = calloc(n ? n : 1, sizeof(*job->lens));
-	job->parsed = calloc(n ? n : 1, sizeof(*job->parsed));
+	job->entries = calloc(n ? n : 1, sizeof(*job->entries));
 	job->reports = calloc(n ? n : 1, sizeof(*job->reports));
-	if (job->current == NULL || job->bodies == NULL || job->lens == NULL ||
-	    job->parsed == NULL || job->reports == NULL) {
+	if (job->loaded == NULL || job->bodies == NULL || job->lens == NULL ||
+	    job->entries == NULL || job->reports == NULL ||
+	    ctl_lists_cache_dir(d->cfg, job->cache_dir,
+	    sizeof(job->cache_dir)) == -1) {
 		job_free(job);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		job->current[i] = d->lists[i].list;
+		job->loaded[i] = d->lists[i].loaded;
 		job->bodies[i] = d->lists[i].pending_body;
 		job->lens[i] = d->lists[i].pending_len;
 		d->lists[i].pending_body = NULL;
@@ -196,17 +245,10 @@ job_done(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < job->n && i < d->n_lists; i++) {
 		struct ctl_list_state *ls = &d->lists[i];
 
-		if (job->bodies[i] == NULL)
+		if (job->bodies[i] == NULL || job->table == NULL)
 			continue;
-		if (job->parsed[i] == NULL) {
-			snprintf(ls->last_error, sizeof(ls->last_error),
-			    "out of memory while parsing");
-			continue;
-		}
-		bl_list_free(ls->list);
-		ls->list = job->parsed[i];
-		job->parsed[i] = NULL;
-		ls->entries = bl_list_count(ls->list);
+		ls->loaded = 1;
+		ls->entries = job->entries[i];
 		ls->rejected = job->reports[i].rejected;
 		ls->over_cap = job->reports[i].over_cap;
 		ctl_lists_log_report(ls->name, &job->reports[i]);
@@ -215,6 +257,9 @@ job_done(evutil_socket_t fd, short what, void *arg)
 		bl_table_free(d->table);
 		d->table = job->table;
 		job->table = NULL;
+		/* The build's scratch and the old table leave holes in the
+		 * heap that malloc keeps mapped (~40 MB at 1M prefixes). */
+		malloc_trim(0);
 		d->counters.table_builds++;
 		log_info("lookup table: %zu prefixes, %zu bytes, built in "
 		    "%lld ms", bl_table_prefixes(d->table),
@@ -363,10 +408,8 @@ lists_free(struct ctl_list_state *lists, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n && lists != NULL; i++) {
-		bl_list_free(lists[i].list);
+	for (i = 0; i < n && lists != NULL; i++)
 		free(lists[i].pending_body);
-	}
 	free(lists);
 }
 

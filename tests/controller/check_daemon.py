@@ -481,6 +481,9 @@ def case_reload(t, args, wd):
         t.check(d.status()["datagrams"] == 1, "counters kept")
         d.send([f.pair("10.1.2.9", "198.18.3.4")])
         d.wait_for(lambda: len(live(d)) == 2, "a match on the new list")
+        # The rebuilt table still holds the lists it read again.
+        d.send([f.pair("10.1.2.10", "198.51.100.7")])
+        d.wait_for(lambda: len(live(d)) == 3, "a match on an old list")
         m = d.metrics()
         t.check(metric(m, "finderscope_reloads_total") == 1 and
                 metric(m, "finderscope_reload_failures_total") == 1,

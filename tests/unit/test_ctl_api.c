@@ -121,13 +121,15 @@ build_lists(struct ctl_daemon *d)
 		assert_non_null(lists[i]);
 		snprintf(d->lists[i].name, sizeof(d->lists[i].name), "%s",
 		    b->name);
-		d->lists[i].list = lists[i];
+		d->lists[i].loaded = 1;
 		d->lists[i].entries = rep.entries;
 		d->lists[i].rejected = rep.rejected;
 	}
 	d->table = ctl_lists_build_table(d->cfg, lists, err, sizeof(err));
 	if (d->table == NULL)
 		fail_msg("table: %s", err);
+	for (i = 0; i < d->n_lists; i++)
+		bl_list_free(lists[i]);
 	free(lists);
 }
 
@@ -220,8 +222,6 @@ fx_free(struct fx *fx)
 	for (i = 0; i < d->n_listeners; i++)
 		ctl_listener_free(d->listeners[i]);
 	bl_table_free(d->table);
-	for (i = 0; i < d->n_lists; i++)
-		bl_list_free(d->lists[i].list);
 	free(d->lists);
 	ctl_captures_free(d->captures);
 	ctl_pairs_free(d->pairs);

@@ -463,6 +463,66 @@ test_holding(void **state)
 	ctl_captures_set_state(t, ctl_captures_live(t, "c1"),
 	    CTL_CAP_INSTALLING, T0, NULL);
 	assert_int_equal(ctl_captures_holding(t, 0), 3);
+	/* A reload renumbers switches: the counts follow. */
+	ctl_captures_set_switch(t, ctl_captures_live(t, "c1"), 2);
+	assert_int_equal(ctl_captures_holding(t, 0), 2);
+	assert_int_equal(ctl_captures_holding(t, 2), 1);
+	ctl_captures_set_switch(t, ctl_captures_live(t, "c3"), -1);
+	assert_int_equal(ctl_captures_holding(t, 1), 0);
+	assert_int_equal(ctl_captures_holding(t, -1), 5);
+	/* Ending them gives the budgets back. */
+	ctl_captures_set_state(t, ctl_captures_live(t, "c1"), CTL_CAP_DONE,
+	    T0, NULL);
+	ctl_captures_set_state(t, ctl_captures_live(t, "c4"), CTL_CAP_FAILED,
+	    T0, "x");
+	assert_int_equal(ctl_captures_holding(t, 2), 0);
+	assert_int_equal(ctl_captures_holding(t, 0), 1);
+	assert_int_equal(ctl_captures_holding(t, -1), 3);
+	ctl_captures_free(t);
+}
+
+/* The indexes through slot reuse: every lookup finds the right slot. */
+static void
+test_index_model(void **state)
+{
+	struct ctl_captures *t = new_table(64, 4);
+	struct ctl_capture *c;
+	char id[CTL_CAPTURE_ID_MAX];
+	uint32_t held = 0;
+	int i, round;
+
+	(void)state;
+	/* Churn: fill, end every other one, fill again (slots reused). */
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 64; i++)
+			if (make(t, round * 100 + i + 1, CTL_CAP_INSTALLING,
+			    i % 3) == NULL)
+				break;
+		for (i = 0; i < 64 * (round + 1); i += 2) {
+			snprintf(id, sizeof(id), "c%d", i + 1);
+			if ((c = ctl_captures_live(t, id)) != NULL)
+				ctl_captures_set_state(t, c, CTL_CAP_DONE, T0,
+				    NULL);
+		}
+	}
+	for (i = 1; i <= 64 * 3; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		if ((c = ctl_captures_live(t, id)) == NULL)
+			continue;
+		assert_string_equal(c->id, id);
+		assert_ptr_equal(ctl_captures_find_pair(t, &c->match.local,
+		    &c->match.remote), c);
+		/* The other way round is another pair. */
+		assert_null(ctl_captures_find_pair(t, &c->match.remote,
+		    &c->match.local));
+		held++;
+	}
+	assert_true(held > 0);
+	assert_int_equal(ctl_captures_holding(t, -1), held);
+	assert_int_equal(ctl_captures_holding(t, 0) +
+	    ctl_captures_holding(t, 1) + ctl_captures_holding(t, 2), held);
+	/* "c01" is not "c1" even though the numbers agree. */
+	assert_null(ctl_captures_live(t, "c02"));
 	ctl_captures_free(t);
 }
 
@@ -1245,6 +1305,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_find_pair_exact),
 	cmocka_unit_test(test_live_by_id),
 	cmocka_unit_test(test_holding),
+	cmocka_unit_test(test_index_model),
 	cmocka_unit_test(test_foreach_order),
 	cmocka_unit_test(test_foreach_live_ending),
 	cmocka_unit_test(test_foreach_live_end_all),
