@@ -9,7 +9,9 @@
 #    and GRE/ERSPAN decapsulation (docs/performance.md); bench_decap_live:
 #    the live path on loopback, a raw GRE socket drained bare next to
 #    cap_rawsock + cap_decap + the archive on tmpfs (root only: skipped
-#    otherwise).
+#    otherwise); bench_ingest: the controller daemon with 1M prefixes on
+#    loopback, next to a bare recvmmsg drain: drain rate, rising send
+#    rates, trigger latency and the daemon's memory (about 35 s).
 # 3. End to end on a capture file: ../shared/tools/make-bench-input.sh writes
 #    a capture of BENCH_DATAGRAMS datagrams (to a scratch directory, never
 #    into the repository); `finderscope sflow --count` reads it, and so do
@@ -47,6 +49,16 @@ rc=0
 grep -v '^RESULT' "$scratch/live.out" || true
 if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then	# 77: skipped, not root
 	echo "bench_decap_live failed (exit $rc)" >&2
+	exit 1
+fi
+echo
+echo "== controller ingest on loopback: the daemon with 1M prefixes," \
+    "a bare recvmmsg drain"
+rc=0
+"$build/bench/bench_ingest" >"$scratch/ingest.out" || rc=$?
+grep -v '^RESULT' "$scratch/ingest.out" || true
+if [ $rc -ne 0 ]; then
+	echo "bench_ingest failed (exit $rc)" >&2
 	exit 1
 fi
 echo
