@@ -149,6 +149,9 @@ void	httpd_stream_end(struct httpd_req *);
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* A ready handler for GET /healthz: 200 {"status": "ok"}. */
+void	httpd_healthz(struct httpd_req *, void *ctx);
+
 /*
  * Read a token file: the first line, without trailing white space; 16 to
  * 256 printable ASCII characters.  A file readable by group or others is

@@ -340,3 +340,14 @@ httpd_stream_end(struct httpd_req *r)
 	h->own_output--;
 	req_done(r);
 }
+
+void
+httpd_healthz(struct httpd_req *req, void *ctx)
+{
+	struct json_writer *w;
+
+	(void)ctx;
+	w = httpd_json_begin(req);
+	jw_str(w, "status", "ok");
+	httpd_json_send(req, 200);
+}

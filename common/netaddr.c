@@ -58,3 +58,17 @@ netaddr_compare(const struct netaddr *a, const struct netaddr *b)
 		return a->family < b->family ? -1 : 1;
 	return memcmp(a->bytes, b->bytes, sizeof(a->bytes));
 }
+
+struct netaddr
+netaddr_canonical(const struct netaddr *a)
+{
+	struct netaddr c;
+
+	memset(&c, 0, sizeof(c));
+	c.family = a->family;
+	if (a->family == NETADDR_IPV4)
+		memcpy(c.bytes, a->bytes, 4);
+	else if (a->family == NETADDR_IPV6)
+		memcpy(c.bytes, a->bytes, 16);
+	return c;
+}

@@ -33,6 +33,12 @@ const char *netaddr_format(const struct netaddr *a, char *buf, size_t size);
 /* Parse the usual text forms; 0 on success, -1 if s is not an address. */
 int	netaddr_parse(const char *s, struct netaddr *a);
 
+/*
+ * a with the bytes its family does not use zeroed: a value made from
+ * untrusted memory can then be hashed and compared as bytes.
+ */
+struct netaddr netaddr_canonical(const struct netaddr *a);
+
 /* memcmp-style ordering: family first, then bytes. */
 int	netaddr_compare(const struct netaddr *a, const struct netaddr *b);
 

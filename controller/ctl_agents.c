@@ -69,21 +69,6 @@ struct ctl_agents {
 
 /* ---- keys ---------------------------------------------------------------- */
 
-/* a with the bytes its family does not use zeroed. */
-static struct netaddr
-canonical(const struct netaddr *a)
-{
-	struct netaddr c;
-
-	memset(&c, 0, sizeof(c));
-	c.family = a->family;
-	if (a->family == NETADDR_IPV4)
-		memcpy(c.bytes, a->bytes, 4);
-	else if (a->family == NETADDR_IPV6)
-		memcpy(c.bytes, a->bytes, 16);
-	return c;
-}
-
 /* Both canonical. */
 static int
 same_addr(const struct netaddr *a, const struct netaddr *b)
@@ -215,7 +200,7 @@ grow(struct ctl_agents *t)
 static uint32_t
 agent_slot(struct ctl_agents *t, const struct netaddr *addr)
 {
-	struct netaddr k = canonical(addr);
+	struct netaddr k = netaddr_canonical(addr);
 	struct agent *a;
 	uint32_t slot, pos;
 	uint64_t h;
@@ -245,7 +230,7 @@ agent_slot(struct ctl_agents *t, const struct netaddr *addr)
 static const struct agent *
 find(const struct ctl_agents *t, const struct netaddr *addr)
 {
-	struct netaddr k = canonical(addr);
+	struct netaddr k = netaddr_canonical(addr);
 	uint32_t slot, pos;
 
 	slot = lookup(t, &k, hash_addr(t, &k), &pos);
@@ -271,7 +256,7 @@ ctl_agents_datagram(struct ctl_agents *t, const struct netaddr *agent,
 	if (v->datagrams == 0)
 		v->first_ms = now_ms;
 	v->last_ms = now_ms;
-	v->source = canonical(source);
+	v->source = netaddr_canonical(source);
 	v->datagrams++;
 	v->bytes += len;
 	switch (result) {

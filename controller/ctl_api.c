@@ -26,7 +26,7 @@ struct api_route {
 
 /* More specific paths first: the first match wins. */
 static const struct api_route api_routes[] = {
-	{ HTTPD_GET | HTTPD_PUBLIC, "/healthz", ctl_api_healthz },
+	{ HTTPD_GET | HTTPD_PUBLIC, "/healthz", httpd_healthz },
 	{ HTTPD_GET, "/metrics", ctl_api_metrics },
 	{ HTTPD_GET, "/api/v1/status", ctl_api_status },
 	{ HTTPD_GET, "/api/v1/agents", ctl_api_agents },

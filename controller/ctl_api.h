@@ -20,7 +20,6 @@
 #define CTL_API_SSE_PING_S	15
 
 /* ctl_api_views.c */
-void	ctl_api_healthz(struct httpd_req *, void *);
 void	ctl_api_status(struct httpd_req *, void *);
 void	ctl_api_agents(struct httpd_req *, void *);
 void	ctl_api_flows(struct httpd_req *, void *);

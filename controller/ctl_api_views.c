@@ -34,19 +34,6 @@ group_kind_name(enum bl_group_kind kind)
 	return "watch";
 }
 
-/* ---- GET /healthz ----------------------------------------------------- */
-
-void
-ctl_api_healthz(struct httpd_req *req, void *ctx)
-{
-	struct json_writer *w;
-
-	(void)ctx;
-	w = httpd_json_begin(req);
-	jw_str(w, "status", "ok");
-	httpd_json_send(req, 200);
-}
-
 /* ---- GET /api/v1/status ----------------------------------------------- */
 
 static void

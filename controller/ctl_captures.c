@@ -176,17 +176,12 @@ static uint32_t
 pair_bucket(const struct ctl_captures *t, const struct netaddr *local,
     const struct netaddr *remote)
 {
-	uint8_t buf[2 * sizeof(struct netaddr)];
+	struct netaddr pair[2];
 
-	/* Only the bytes of the family count (netaddr.h: unused ones are 0
-	 * in a well-made value; do not trust that here). */
-	memset(buf, 0, sizeof(buf));
-	buf[0] = local->family;
-	memcpy(buf + 1, local->bytes, local->family == NETADDR_IPV4 ? 4 : 16);
-	buf[17] = remote->family;
-	memcpy(buf + 18, remote->bytes, remote->family == NETADDR_IPV4 ? 4 :
-	    16);
-	return (uint32_t)siphash13(t->hkey, buf, sizeof(buf)) & t->hmask;
+	/* Only the bytes of the family count: do not trust the rest. */
+	pair[0] = netaddr_canonical(local);
+	pair[1] = netaddr_canonical(remote);
+	return (uint32_t)siphash13(t->hkey, pair, sizeof(pair)) & t->hmask;
 }
 
 static uint32_t

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctl_daemon.h"
+#include "daemon_loop.h"
 #include "httpd.h"
 #include "json_flow.h"
 #include "log.h"
@@ -123,51 +124,26 @@ listeners_close(struct ctl_daemon *d)
 /* ---- signals and the tick ---------------------------------------------- */
 
 static void
-on_tick(evutil_socket_t fd, short what, void *arg)
+on_tick(void *arg)
 {
-	(void)fd;
-	(void)what;
 	ctl_lifecycle_tick(arg, ctl_now_ms());
 	ctl_tables_reap(arg);
 }
 
 static void
-on_sighup(evutil_socket_t fd, short what, void *arg)
+on_reload(void *arg)
 {
-	(void)fd;
-	(void)what;
-	log_info("SIGHUP: reloading");
 	ctl_daemon_reload(arg);
 }
 
 static void
-on_sigterm(evutil_socket_t sig, short what, void *arg)
+on_stop(void *arg)
 {
-	(void)what;
-	log_info("%s: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	ctl_daemon_stop(arg);
 }
 
-static int
-signals_start(struct ctl_daemon *d)
-{
-	struct timeval one = { 1, 0 };
-
-	signal(SIGPIPE, SIG_IGN);	/* a client gone mid-reply */
-	d->ev_sighup = evsignal_new(d->base, SIGHUP, on_sighup, d);
-	d->ev_sigterm = evsignal_new(d->base, SIGTERM, on_sigterm, d);
-	d->ev_sigint = evsignal_new(d->base, SIGINT, on_sigterm, d);
-	d->tick = event_new(d->base, -1, EV_PERSIST, on_tick, d);
-	if (d->ev_sighup == NULL || d->ev_sigterm == NULL ||
-	    d->ev_sigint == NULL || d->tick == NULL)
-		return -1;
-	if (evsignal_add(d->ev_sighup, NULL) == -1 ||
-	    evsignal_add(d->ev_sigterm, NULL) == -1 ||
-	    evsignal_add(d->ev_sigint, NULL) == -1 ||
-	    event_add(d->tick, &one) == -1)
-		return -1;
-	return 0;
-}
+static const struct daemon_loop_ops loop_ops = { on_reload, on_stop,
+    on_tick };
 
 /* ---- state -------------------------------------------------------------- */
 
@@ -291,7 +267,7 @@ ctl_daemon_start(struct ctl_daemon *d, struct event_base *base,
 		log_warnx("%s", err);
 		return -1;
 	}
-	if (signals_start(d) == -1) {
+	if (daemon_loop_start(&d->loop, d->base, &loop_ops, d) == -1) {
 		log_warnx("cannot set up signals and timers");
 		return -1;
 	}
@@ -330,14 +306,7 @@ ctl_daemon_free(struct ctl_daemon *d)
 	listeners_close(d);
 	ctl_api_stop(d);
 	ctl_tables_stop(d);
-	if (d->ev_sighup != NULL)
-		event_free(d->ev_sighup);
-	if (d->ev_sigterm != NULL)
-		event_free(d->ev_sigterm);
-	if (d->ev_sigint != NULL)
-		event_free(d->ev_sigint);
-	if (d->tick != NULL)
-		event_free(d->tick);
+	daemon_loop_stop(&d->loop);
 	ctl_captures_free(d->captures);
 	ctl_pairs_free(d->pairs);
 	ctl_flows_free(d->flows);

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "blacklists.h"
+#include "daemon_loop.h"
 #include "ctl_agents.h"
 #include "ctl_captures.h"
 #include "ctl_config.h"
@@ -112,8 +113,7 @@ struct ctl_daemon {
 	int			 state_dirty;
 	int			 reload_pending; /* SIGHUP during a table build */
 
-	struct event		*ev_sighup, *ev_sigterm, *ev_sigint;
-	struct event		*tick;		/* 1 s: expiries, state file */
+	struct daemon_loop	 loop;		/* signals and the 1 s tick */
 	int			 stopping;
 	int			 exit_status;
 };

@@ -63,21 +63,6 @@ struct ctl_pairs {
 
 /* ---- keys ---------------------------------------------------------------- */
 
-/* a with the bytes its family does not use zeroed. */
-static struct netaddr
-canonical(const struct netaddr *a)
-{
-	struct netaddr c;
-
-	memset(&c, 0, sizeof(c));
-	c.family = a->family;
-	if (a->family == NETADDR_IPV4)
-		memcpy(c.bytes, a->bytes, 4);
-	else if (a->family == NETADDR_IPV6)
-		memcpy(c.bytes, a->bytes, 16);
-	return c;
-}
-
 static uint64_t
 hash_pair(const struct ctl_pairs *t, const struct netaddr *local,
     const struct netaddr *remote)
@@ -258,8 +243,8 @@ ctl_pairs_note(struct ctl_pairs *t, const struct ctl_match *m,
     const struct flow_key *key, uint64_t frames, uint32_t window_s,
     int64_t now_ms)
 {
-	struct netaddr local = canonical(&m->local);
-	struct netaddr remote = canonical(&m->remote);
+	struct netaddr local = netaddr_canonical(&m->local);
+	struct netaddr remote = netaddr_canonical(&m->remote);
 	uint64_t h = hash_pair(t, &local, &remote);
 	struct ctl_pair *p;
 	uint32_t i;
@@ -300,7 +285,7 @@ struct ctl_pair *
 ctl_pairs_find(struct ctl_pairs *t, const struct netaddr *local,
     const struct netaddr *remote)
 {
-	struct netaddr l = canonical(local), r = canonical(remote);
+	struct netaddr l = netaddr_canonical(local), r = netaddr_canonical(remote);
 	uint32_t i = lookup(t, hash_pair(t, &l, &r), &l, &r);
 
 	return i == NIL ? NULL : &t->slots[i].pair;
@@ -315,7 +300,7 @@ void
 ctl_pairs_cooldown(struct ctl_pairs *t, const struct netaddr *local,
     const struct netaddr *remote, int64_t until_ms)
 {
-	struct netaddr l = canonical(local), r = canonical(remote);
+	struct netaddr l = netaddr_canonical(local), r = netaddr_canonical(remote);
 	uint64_t h = hash_pair(t, &l, &r);
 	struct ctl_pair *p;
 	uint32_t i;

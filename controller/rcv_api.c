@@ -40,19 +40,6 @@ rcv_jw_time_ms(struct json_writer *w, const char *key, int64_t ms)
 	jw_str(w, key, buf);
 }
 
-/* ---- GET /healthz ----------------------------------------------------- */
-
-static void
-api_healthz(struct httpd_req *req, void *ctx)
-{
-	struct json_writer *w;
-
-	(void)ctx;
-	w = httpd_json_begin(req);
-	jw_str(w, "status", "ok");
-	httpd_json_send(req, 200);
-}
-
 /* ---- GET /api/v1/status ----------------------------------------------- */
 
 static void
@@ -321,7 +308,7 @@ struct api_route {
 };
 
 static const struct api_route api_routes[] = {
-	{ HTTPD_GET | HTTPD_PUBLIC, "/healthz", api_healthz },
+	{ HTTPD_GET | HTTPD_PUBLIC, "/healthz", httpd_healthz },
 	{ HTTPD_GET, "/metrics", api_metrics },
 	{ HTTPD_GET, "/api/v1/status", api_status },
 	{ HTTPD_GET | HTTPD_PUT, "/api/v1/captures", api_captures },

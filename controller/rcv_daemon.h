@@ -26,6 +26,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "daemon_loop.h"
 #include "ctl_config.h"
 #include "json_writer.h"
 
@@ -178,8 +179,7 @@ struct rcv_daemon {
 	struct rcv_counters	 counters;
 	int64_t			 last_archive_log_ms;
 
-	struct event		*ev_sighup, *ev_sigterm, *ev_sigint;
-	struct event		*tick;		/* 1 s: retention */
+	struct daemon_loop	 loop;		/* signals and the 1 s tick */
 	int64_t			 next_retention_ms;
 	int			 stopping;
 	int			 exit_status;
