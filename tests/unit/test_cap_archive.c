@@ -326,8 +326,8 @@ bad_ids_refused(void **state)
 {
 	struct fx *fx = *state;
 	static const char *bad[] = { "", "../x", "a/b", "a b", ".", "..",
-	    "x\n", "12345678901234567890123456789012345678901234567890"
-	    "123456789012345" };
+	    "x\n", ("12345678901234567890123456789012345678901234567890"
+	    "123456789012345") };	/* 65 characters: one too many */
 	char long_ok[65];
 	struct cap_archive_stats st;
 	struct timespec ts = { T0, 0 };
