@@ -148,6 +148,7 @@ struct ctl_capture_config {
 	uint32_t	min_samples;	/* matching samples in window, >= 1 */
 	uint32_t	min_frames;	/* scaled frames in window, 0: none */
 	uint32_t	window_s;
+	const char	*rule_prefix;	/* ^[a-z0-9_]{1,16}$, names our ACLs */
 };
 
 /* One item of switches:. */
@@ -159,9 +160,15 @@ struct ctl_switch {
 	const char		*url;
 	const char		*user;		/* or NULL */
 	const char		*password_file;	/* or NULL */
+	const char		*password_env;	/* or NULL; not with _file */
 	struct netaddr		 erspan_source;	/* NETADDR_NONE if unset */
 	const char		*in_interface;
 	uint32_t		 max_active;
+	const char		*ca_file;	/* or NULL: system CAs */
+	const char		*pin;		/* "sha256//BASE64", or NULL */
+	uint32_t		 timeout_s;	/* per request */
+	uint32_t		 retries;	/* after the first attempt */
+	uint32_t		 concurrency;	/* requests in flight */
 };
 
 /* receiver.archive: */

@@ -111,7 +111,22 @@ static const struct ctl_key capture_keys[] = {
 	  .def = "0", .min = 0, .max = 4000000000u },
 	{ .name = "window", .type = CTL_T_DURATION, .offset = P(window_s),
 	  .def = "1m", .min = 1, .max = DAY },
+	{ .name = "rule_prefix", .type = CTL_T_STRING,
+	  .offset = P(rule_prefix), .def = "fscope_" },
 };
+
+/* 1 if s is 1 to max of [a-z0-9_] (what rules/ accepts in ACL names). */
+static int
+acl_name_chars(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i == max || !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return i > 0;
+}
 
 static int
 check_capture(struct ctl_parse *p, const struct ctl_node *map,
@@ -122,6 +137,11 @@ check_capture(struct ctl_parse *p, const struct ctl_node *map,
 	const struct ctl_node *at;
 	char d[CTL_VALUE_STRLEN], m[CTL_VALUE_STRLEN];
 
+	if (!acl_name_chars(c->rule_prefix, 16))
+		return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
+		    "rule_prefix"), map), sec->name, "rule_prefix",
+		    "expected 1 to 16 of a-z, 0-9 and '_' (the start of our "
+		    "ACL names), found '%s'", c->rule_prefix);
 	if (c->duration_s <= c->max_duration_s)
 		return 0;
 	at = ctl_seen_node(ctl_seen_key(sec, seen, "duration"),
@@ -163,10 +183,76 @@ static const struct ctl_key switch_keys[] = {
 	  .offset = S(in_interface), .def = "swp+" },
 	{ .name = "max_active", .type = CTL_T_U32, .offset = S(max_active),
 	  .def = "4", .min = 1, .max = 65536 },
+	{ .name = "password_env", .type = CTL_T_STRING,
+	  .offset = S(password_env) },
+	{ .name = "ca_file", .type = CTL_T_PATH, .offset = S(ca_file) },
+	{ .name = "pin", .type = CTL_T_STRING, .offset = S(pin) },
+	{ .name = "timeout", .type = CTL_T_DURATION, .offset = S(timeout_s),
+	  .def = "5s", .min = 1, .max = 300 },
+	{ .name = "retries", .type = CTL_T_U32, .offset = S(retries),
+	  .def = "3", .min = 0, .max = 20 },
+	{ .name = "concurrency", .type = CTL_T_U32, .offset = S(concurrency),
+	  .def = "2", .min = 1, .max = 64 },
 };
+
+/* An environment variable's name: [A-Za-z_][A-Za-z0-9_]{0,127}. */
+static int
+env_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i == 128 || !((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
+		    (i > 0 && s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return i > 0;
+}
+
+/* "sha256//" and the base64 of 32 bytes (libcurl's pinned key form). */
+static int
+pin_ok(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "sha256//", 8) != 0 || strlen(s + 8) != 44 ||
+	    s[8 + 43] != '=')
+		return 0;
+	for (i = 8; i < 8 + 43; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '+' || s[i] == '/'))
+			return 0;
+	return 1;
+}
+
+static int
+check_switch(struct ctl_parse *p, const struct ctl_node *map,
+    const struct ctl_seen *seen, void *base)
+{
+	const struct ctl_section *sec = &ctl_switch_section;
+	const struct ctl_switch *sw = base;
+
+	if (sw->password_env != NULL && !env_name_ok(sw->password_env))
+		return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
+		    "password_env"), map), sec->name, "password_env",
+		    "expected the name of an environment variable "
+		    "([A-Za-z_][A-Za-z0-9_]*), found '%s'", sw->password_env);
+	if (sw->password_env != NULL && sw->password_file != NULL)
+		return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
+		    "password_env"), map), sec->name, "password_env",
+		    "give 'password_file' or 'password_env', not both");
+	if (sw->pin != NULL && !pin_ok(sw->pin))
+		return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
+		    "pin"), map), sec->name, "pin", "expected sha256// and "
+		    "the base64 of a public key's SHA-256 (44 characters), "
+		    "found '%s'", sw->pin);
+	return 0;
+}
 
 const struct ctl_section ctl_switch_section = {
 	.name = "switches", .keys = switch_keys, .n_keys = NKEYS(switch_keys),
+	.check = check_switch,
 };
 
 int32_t

@@ -72,7 +72,8 @@ expected(const struct ctl_key *k, char *buf, size_t size)
 		return "an http:// or https:// URL";
 	case CTL_T_IFNAME:
 		return "an interface name like swp1 or swp+ (1 to 15 letters, "
-		    "digits, '_', '.', ':', '+' or '-')";
+		    "digits, '_', '.', ':', '+' or '-', starting with a letter "
+		    "or digit)";
 	case CTL_T_ENUM:
 	case CTL_T_FORMAT:
 		/* "a, b or c" */
@@ -205,6 +206,11 @@ valid_ifname(const char *s)
 {
 	size_t n;
 
+	/* A first letter or digit: a pattern must never read as an
+	 * iptables option ("-j ..."); the rule renderer checks it again. */
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
+	    (s[0] >= '0' && s[0] <= '9')))
+		return 0;
 	for (n = 0; s[n] != '\0'; n++)
 		if (!((s[n] >= 'A' && s[n] <= 'Z') ||
 		    (s[n] >= 'a' && s[n] <= 'z') ||
