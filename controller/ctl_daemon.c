@@ -217,6 +217,22 @@ state_load(struct ctl_daemon *d, char *err, size_t errlen)
 
 /* ---- start, stop ------------------------------------------------------ */
 
+/* A capture taken back from the state file in the middle of a change. */
+static void
+resume(void *ctx, struct ctl_capture *c)
+{
+	struct ctl_daemon *d = ctx;
+	char err[256];
+
+	if (!ctl_capture_has_rule(d, c))
+		return;
+	if (c->state == CTL_CAP_INSTALLING &&
+	    ctl_rule_install(d, c, err, sizeof(err)) == -1)
+		log_warnx("capture %s: %s", c->id, err);
+	else if (c->state == CTL_CAP_REMOVING)
+		ctl_rule_remove(d, c);
+}
+
 int
 ctl_daemon_start(struct ctl_daemon *d, struct event_base *base,
     const char *config_path, struct ctl_config *cfg, int verbose)
@@ -263,10 +279,14 @@ ctl_daemon_start(struct ctl_daemon *d, struct event_base *base,
 	}
 	if (listeners_open(d, cfg, err, sizeof(err)) == -1 ||
 	    ctl_api_start(d, err, sizeof(err)) == -1 ||
-	    ctl_tables_start(d, err, sizeof(err)) == -1) {
+	    ctl_tables_start(d, err, sizeof(err)) == -1 ||
+	    ctl_switches_start(d, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
+	/* Finish what the last run left half done, then sweep orphans. */
+	ctl_captures_foreach_live(d->captures, resume, d);
+	ctl_switches_reconcile(d);
 	if (daemon_loop_start(&d->loop, d->base, &loop_ops, d) == -1) {
 		log_warnx("cannot set up signals and timers");
 		return -1;
@@ -284,20 +304,56 @@ end_all(void *ctx, struct ctl_capture *c)
 	ctl_capture_end(ctx, c, "shutdown", ctl_now_ms());
 }
 
+/* The rules are off (or the deadline passed): write the state, leave. */
+static void
+stop_now(struct ctl_daemon *d)
+{
+	struct timeval soon = { 0, 0 };
+	uint32_t left = ctl_captures_removing(d);
+
+	if (left > 0)
+		log_warnx("%u rules could not be removed in time; the state "
+		    "file keeps them for the next start", left);
+	ctl_state_write(d, 1);
+	ctl_event_begin(d->events, "stopped");
+	ctl_event_end(d->events);
+	event_base_loopexit(d->base, &soon);
+}
+
+static void
+on_stop_wait(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctl_daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (ctl_captures_removing(d) == 0 ||
+	    ctl_now_ms() >= d->stop_deadline_ms) {
+		event_del(d->stop_wait);
+		stop_now(d);
+	}
+}
+
 void
 ctl_daemon_stop(struct ctl_daemon *d)
 {
-	struct timeval soon = { 0, 0 };
+	struct timeval tick = { 0, 50 * 1000 };
 
 	if (d->stopping)
 		return;
 	d->stopping = 1;
 	listeners_close(d);		/* stop ingest first */
 	ctl_captures_foreach_live(d->captures, end_all, d);
-	ctl_state_write(d, 1);
-	ctl_event_begin(d->events, "stopped");
-	ctl_event_end(d->events);
-	event_base_loopexit(d->base, &soon);
+	if (ctl_captures_removing(d) == 0) {
+		stop_now(d);
+		return;
+	}
+	/* Rules are coming off the switches: wait for them, up to a
+	 * deadline; the loop keeps serving the API meanwhile. */
+	d->stop_deadline_ms = ctl_now_ms() + CTL_STOP_DEADLINE_MS;
+	d->stop_wait = event_new(d->base, -1, EV_PERSIST, on_stop_wait, d);
+	if (d->stop_wait == NULL || event_add(d->stop_wait, &tick) == -1)
+		stop_now(d);
 }
 
 void
@@ -305,8 +361,11 @@ ctl_daemon_free(struct ctl_daemon *d)
 {
 	listeners_close(d);
 	ctl_api_stop(d);
+	ctl_switches_stop(d);
 	ctl_tables_stop(d);
 	daemon_loop_stop(&d->loop);
+	if (d->stop_wait != NULL)
+		event_free(d->stop_wait);
 	ctl_captures_free(d->captures);
 	ctl_pairs_free(d->pairs);
 	ctl_flows_free(d->flows);

@@ -39,6 +39,7 @@ struct httpd;
 #define CTL_MAX_PAIRS		65536	/* pairs remembered for thresholds */
 #define CTL_LOOKUP_MAX		BL_MAX_GROUPS
 #define CTL_MAX_RETIRED		8	/* fetchers waiting out a transfer */
+#define CTL_STOP_DEADLINE_MS	10000	/* SIGTERM: time to remove rules */
 
 /* One configured list as the daemon keeps it. */
 struct ctl_list_state {
@@ -56,6 +57,17 @@ struct ctl_list_state {
 	void		*pending_body;
 	size_t		 pending_len;
 	uint64_t	 matches;	/* samples matched against this list */
+};
+
+struct rule_backend_ops;
+struct rule_client;
+
+/* A switch's rules client (NULL client: its captures run without rule). */
+struct ctl_switch_rt {
+	const struct rule_backend_ops	*ops;
+	struct rule_client		*client;
+	struct ctl_daemon		*d;
+	size_t				 index;	/* in cfg->switches */
 };
 
 /* Counters of the whole pipeline (the per-module ones live in modules). */
@@ -82,6 +94,10 @@ struct ctl_daemon {
 	struct ctl_listener	*listeners[CTL_MAX_LISTEN];
 	size_t			 n_listeners;
 	struct httpd		*api;
+	struct ctl_switch_rt	*sw;		/* cfg->n_switches at start */
+	size_t			 n_sw;
+	int64_t			 stop_deadline_ms; /* SIGTERM: rules removed by */
+	struct event		*stop_wait;
 
 	/* The lookup table and the lists it was built from. */
 	struct bl_table		*table;
@@ -165,6 +181,25 @@ void	ctl_jw_time(struct json_writer *, const char *key, int64_t ms);
 /* A capture as members of an event or API object. */
 void	ctl_capture_json(struct json_writer *, const struct ctl_capture *,
 	    const struct ctl_config *);
+
+/* ctl_switches.c: the rules on the switches */
+int	ctl_switches_start(struct ctl_daemon *, char *err, size_t errlen);
+void	ctl_switches_stop(struct ctl_daemon *);
+/* Start-up: remove rules with our prefix that no live capture holds. */
+void	ctl_switches_reconcile(struct ctl_daemon *);
+size_t	ctl_switches_busy(const struct ctl_daemon *);
+/* Whether c's switch has a rules client (else it runs without a rule). */
+int	ctl_capture_has_rule(struct ctl_daemon *, const struct ctl_capture *);
+int	ctl_rule_install(struct ctl_daemon *, struct ctl_capture *, char *err,
+	    size_t errlen);
+int	ctl_rule_remove(struct ctl_daemon *, struct ctl_capture *);
+/* ctl_lifecycle.c: what the switch answered. */
+void	ctl_capture_installed(struct ctl_daemon *, struct ctl_capture *,
+	    int ok, const char *error, int64_t now_ms);
+void	ctl_capture_removed(struct ctl_daemon *, struct ctl_capture *,
+	    int ok, const char *error, int64_t now_ms);
+/* Live captures in state removing (shutdown waits for none). */
+uint32_t ctl_captures_removing(struct ctl_daemon *);
 
 /* ctl_tables.c */
 int	ctl_tables_start(struct ctl_daemon *, char *err, size_t errlen);

@@ -104,11 +104,10 @@ capture_event(struct ctl_daemon *d, const char *type,
 	d->state_dirty = 1;
 }
 
+/* The rule is in place (or there is none to place): the capture runs. */
 static void
-activate(struct ctl_daemon *d, struct ctl_capture *c, int64_t now_ms)
+arm(struct ctl_daemon *d, struct ctl_capture *c, int64_t now_ms)
 {
-	/* The rule push goes here once a switch backend exists; until then
-	 * a capture is active as soon as it is installing. */
 	ctl_captures_set_state(d->captures, c, CTL_CAP_ACTIVE, now_ms, NULL);
 	c->expires_ms = now_ms + c->duration_ms;
 	c->deadline_ms = now_ms + (int64_t)d->cfg->capture.max_duration_s *
@@ -116,7 +115,96 @@ activate(struct ctl_daemon *d, struct ctl_capture *c, int64_t now_ms)
 	if (c->expires_ms > c->deadline_ms)
 		c->expires_ms = c->deadline_ms;
 	capture_event(d, "capture_started", c);
-	log_info("capture %s started", c->id);
+	log_info("capture %s started%s", c->id, ctl_capture_has_rule(d, c) ?
+	    "" : " (no rule: its switch has no rules client)");
+}
+
+static void
+cool(struct ctl_daemon *d, const struct ctl_capture *c, int64_t now_ms)
+{
+	int64_t cooldown = (int64_t)d->cfg->capture.cooldown_s * 1000;
+
+	if (cooldown > 0)
+		ctl_pairs_cooldown(d->pairs, &c->match.local, &c->match.remote,
+		    now_ms + cooldown);
+}
+
+/* End c for good as type ("capture_ended", "capture_failed"). */
+static void
+finish(struct ctl_daemon *d, struct ctl_capture *c,
+    enum ctl_capture_state state, const char *type, const char *why,
+    int64_t now_ms)
+{
+	const struct ctl_capture *done;
+	char id[CTL_CAPTURE_ID_MAX], reason[CTL_CAPTURE_WHY_MAX];
+
+	if (c->state != CTL_CAP_PENDING)
+		cool(d, c, now_ms);
+	snprintf(id, sizeof(id), "%s", c->id);
+	snprintf(reason, sizeof(reason), "%s", why != NULL ? why : "");
+	if (state == CTL_CAP_FAILED)
+		log_warnx("capture %s failed: %s", id, reason);
+	else
+		log_info("capture %s ended: %s", id, reason);
+	ctl_captures_set_state(d->captures, c, state, now_ms, reason);
+	/* c is a free slot now: the finished record is in the ring. */
+	if ((done = ctl_captures_get(d->captures, id)) != NULL)
+		capture_event(d, type, done);
+}
+
+static void
+activate(struct ctl_daemon *d, struct ctl_capture *c, int64_t now_ms)
+{
+	char err[256], why[512];	/* cut to CTL_CAPTURE_WHY_MAX when stored */
+
+	if (!ctl_capture_has_rule(d, c)) {
+		arm(d, c, now_ms);
+		return;
+	}
+	/* Installing until the switch has compiled the rule. */
+	if (ctl_rule_install(d, c, err, sizeof(err)) == -1) {
+		snprintf(why, sizeof(why), "rule not installed: %s", err);
+		finish(d, c, CTL_CAP_FAILED, "capture_failed", why, now_ms);
+	}
+}
+
+void
+ctl_capture_installed(struct ctl_daemon *d, struct ctl_capture *c, int ok,
+    const char *error, int64_t now_ms)
+{
+	char why[512];	/* cut to CTL_CAPTURE_WHY_MAX when stored */
+
+	if (ok) {
+		arm(d, c, now_ms);
+		return;
+	}
+	snprintf(why, sizeof(why), "rule not installed: %s", error);
+	finish(d, c, CTL_CAP_FAILED, "capture_failed", why, now_ms);
+}
+
+void
+ctl_capture_removed(struct ctl_daemon *d, struct ctl_capture *c, int ok,
+    const char *error, int64_t now_ms)
+{
+	char why[512];	/* cut to CTL_CAPTURE_WHY_MAX when stored */
+
+	if (ok) {
+		snprintf(why, sizeof(why), "%s", c->why);
+		finish(d, c, CTL_CAP_DONE, "capture_ended", why, now_ms);
+		return;
+	}
+	/* Left for the next start's reconcile, which removes orphans. */
+	snprintf(why, sizeof(why), "rule not removed: %s", error);
+	finish(d, c, CTL_CAP_FAILED, "capture_failed", why, now_ms);
+}
+
+uint32_t
+ctl_captures_removing(struct ctl_daemon *d)
+{
+	struct ctl_captures_stats st;
+
+	ctl_captures_stats(d->captures, &st);
+	return (uint32_t)st.by_state[CTL_CAP_REMOVING];
 }
 
 static size_t
@@ -222,21 +310,21 @@ void
 ctl_capture_end(struct ctl_daemon *d, struct ctl_capture *c,
     const char *why, int64_t now_ms)
 {
-	int64_t cooldown = (int64_t)d->cfg->capture.cooldown_s * 1000;
-	const struct ctl_capture *done;
-	char id[CTL_CAPTURE_ID_MAX];
-
-	/* A pending capture that never ran leaves no cooldown behind. */
-	if (c->state != CTL_CAP_PENDING && cooldown > 0)
-		ctl_pairs_cooldown(d->pairs, &c->match.local, &c->match.remote,
-		    now_ms + cooldown);
-	log_info("capture %s ended: %s", c->id, why);
-	/* Removing the rule goes here once a switch backend exists. */
-	snprintf(id, sizeof(id), "%s", c->id);
-	ctl_captures_set_state(d->captures, c, CTL_CAP_DONE, now_ms, why);
-	/* c is a free slot now: the finished record is in the ring. */
-	if ((done = ctl_captures_get(d->captures, id)) != NULL)
-		capture_event(d, "capture_ended", done);
+	if (c->state == CTL_CAP_REMOVING)
+		return;		/* already on its way out */
+	if (c->state == CTL_CAP_PENDING || !ctl_capture_has_rule(d, c)) {
+		finish(d, c, CTL_CAP_DONE, "capture_ended", why, now_ms);
+		return;
+	}
+	/* The rule comes off first; done when the switch says so.  An
+	 * install still in flight is removed when it answers. */
+	snprintf(c->why, sizeof(c->why), "%s", why);
+	ctl_captures_set_state(d->captures, c, CTL_CAP_REMOVING, now_ms,
+	    NULL);
+	capture_event(d, "capture_removing", c);
+	if (ctl_rule_remove(d, c) == -1)
+		finish(d, c, CTL_CAP_FAILED, "capture_failed",
+		    "rule not removed: the request could not start", now_ms);
 }
 
 struct expire_walk {

@@ -10,6 +10,7 @@ Cases: check, trigger, replay, garbage, manual, budget, threshold, expiry,
 reload, sigterm, token, agents.  Ends with "N passed, N failed".
 """
 import argparse
+import base64
 import json
 import os
 import random
@@ -20,6 +21,7 @@ import struct
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -556,6 +558,127 @@ def case_crash(t, args, wd):
     finally:
         rc, _ = d2.stop()
         t.check(rc == 0, "exit status %r" % rc)
+
+
+class SwitchSim:
+    """tests/switchsim/switchsim.py on ports it picks itself."""
+
+    def __init__(self, wd, user="cumulus", password="leaf1-secret"):
+        sim = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "..", "switchsim", "switchsim.py")
+        self.user, self.password = user, password
+        self.proc = subprocess.Popen(
+            [sys.executable, sim, "--listen", "127.0.0.1:0", "--control",
+             "127.0.0.1:0", "--user", user, "--password", password,
+             "--compile-delay", "0.1"], stdout=subprocess.PIPE,
+            stderr=open(os.path.join(wd, "switchsim.log"), "a"), text=True)
+        self.port = self.control = 0
+        for line in self.proc.stdout:
+            words = line.split()
+            if len(words) == 2 and words[0] == "api":
+                self.port = int(words[1])
+            elif len(words) == 2 and words[0] == "control":
+                self.control = int(words[1])
+            elif words == ["ready"]:
+                break
+
+    def url(self):
+        return "http://127.0.0.1:%d/acl/" % self.port
+
+    def state(self):
+        with urllib.request.urlopen("http://127.0.0.1:%d/state" %
+                                    self.control, timeout=10) as r:
+            return json.loads(r.read().decode())
+
+    def put(self, name, lines):
+        auth = base64.b64encode(("%s:%s" % (self.user, self.password))
+                                .encode()).decode()
+        req = urllib.request.Request(
+            self.url() + name, data=json.dumps(lines).encode(), method="PUT",
+            headers={"Content-Type": "application/json",
+                     "Authorization": "Basic " + auth})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+        self.proc.stdout.close()
+
+
+def case_switch(t, args, wd):
+    """Rules on a (simulated) Cumulus switch: exactly one PUT with both
+    lines, active after it compiled, DELETE at expiry; orphans with our
+    prefix removed at start-up, other names left alone; SIGTERM leaves no
+    rule of ours behind."""
+    os.makedirs(wd, exist_ok=True)
+    sim = SwitchSim(wd)
+    pw = os.path.join(wd, "leaf1.pass")
+    with open(pw, "w") as fh:
+        fh.write(sim.password + "\n")
+    os.chmod(pw, 0o600)
+    rule = "-A FORWARD --in-interface swp+ -s 10.9.9.9 -d 203.0.113.1 " \
+        "-j ERSPAN --src-ip 10.0.0.52 --dst-ip 10.0.0.70"
+    sim.put("fscope_c999", ["[iptables]", rule])
+    sim.put("other_acl", ["[iptables]", rule])
+    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
+                "    url: %s\n    user: %s\n    password_file: %s\n"
+                "    erspan_source: 10.0.0.52\n" % (sim.url(), sim.user, pw))
+    d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 3s\n"
+               "cooldown: 0s", switches=switches)
+    f = Flows()
+    try:
+        d.wait_for(lambda: "other_acl" in sim.state()["acls"], "the acls")
+        d.start()
+        d.wait_for(lambda: "fscope_c999" not in sim.state()["acls"],
+                   "the orphan to be removed")
+        t.check("other_acl" in sim.state()["acls"],
+                "a name without our prefix is left alone")
+        d.send([f.pair(LOCAL, LISTED)])
+        d.wait_for(lambda: any(c["state"] == "active" for c in live(d)),
+                   "an active capture")
+        cid = live(d)[0]["id"]
+        name = "fscope_" + cid
+        st = sim.state()
+        lines = st["acls"].get(name, [])
+        t.check(len(lines) == 3 and lines[0] == "[iptables]",
+                "the ACL holds a section and two lines: %r" % lines)
+        want = ["-s %s -d %s -j ERSPAN --src-ip 10.0.0.52 --dst-ip "
+                "10.0.0.70" % (LOCAL, LISTED),
+                "-s %s -d %s -j ERSPAN --src-ip 10.0.0.52 --dst-ip "
+                "10.0.0.70" % (LISTED, LOCAL)]
+        t.check(all(any(w in ln for ln in lines) for w in want),
+                "both directions, rendered from the pair: %r" % lines)
+        puts = [r for r in st["requests"] if r["method"] == "PUT" and
+                r["path"].endswith("/" + name)]
+        t.check(len(puts) == 1, "exactly one PUT: %d" % len(puts))
+        t.check(st.get("delete_all", 0) == 0, "never DELETE of everything")
+        d.wait_for(lambda: name not in sim.state()["acls"],
+                   "the rule to be removed at expiry", timeout=10)
+        d.wait_for(lambda: live(d) == [], "the capture to end")
+        st, c = d.json("GET", "/api/v1/captures/" + cid)
+        t.check(c.get("state") == "done" and c.get("why") == "expired",
+                "done, expired: %r" % c)
+        types = d.event_types()
+        t.check("rule_installed" in types and "rule_removed" in types and
+                "capture_removing" in types, "rule events: %r" % types)
+        # Two more, then SIGTERM: nothing of ours stays on the switch.
+        d.send([f.pair("10.1.2.4", LISTED), f.pair("10.1.2.5", LISTED)])
+        d.wait_for(lambda: len([c for c in live(d)
+                                if c["state"] == "active"]) == 2,
+                   "two active captures")
+        rc, took = d.stop(timeout=15)
+        t.check(rc == 0, "exit status %r" % rc)
+        ours = [n for n in sim.state()["acls"] if n.startswith("fscope_")]
+        t.check(ours == [], "no rule of ours after SIGTERM: %r" % ours)
+        t.check("other_acl" in sim.state()["acls"], "theirs is still there")
+        with open(os.path.join(d.state_dir, "captures.json")) as fh:
+            t.check(json.load(fh).get("captures") == [],
+                    "the state file holds no capture")
+    finally:
+        d.kill()
+        sim.close()
+
 
 
 def case_token(t, args, wd):

@@ -1,0 +1,325 @@
+/*
+ * ctl_switches.c - the controller's side of the switches: one rules
+ * client per configured switch (rules/rules.h), and the three things the
+ * capture lifecycle asks of it: install a capture's rule, remove it, and
+ * at start-up remove the rules of ours that no live capture holds.
+ *
+ * Callbacks find their capture again by the ACL name (rule_prefix + id),
+ * never by a pointer: a capture may end while its request is in flight.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl_daemon.h"
+#include "json_flow.h"
+#include "log.h"
+#include "rules.h"
+
+#define PASSWORD_MAX	256
+
+/* The first line of a password file (0), or -1 with why in err. */
+static int
+read_password(const char *path, char *buf, size_t size, char *err,
+    size_t errlen)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+int
+ctl_switches_start(struct ctl_daemon *d, char *err, size_t errlen)
+{
+	const struct ctl_config *cfg = d->cfg;
+	struct rule_client_opts o;
+	char password[PASSWORD_MAX], why[256];
+	const char *env;
+	size_t i;
+
+	d->n_sw = cfg->n_switches;
+	if (d->n_sw == 0)
+		return 0;
+	if ((d->sw = calloc(d->n_sw, sizeof(*d->sw))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < d->n_sw; i++) {
+		const struct ctl_switch *s = &cfg->switches[i];
+		const char *backend = s->backend == CTL_BACKEND_OVS ? "ovs" :
+		    "cumulus-acl";
+
+		d->sw[i].d = d;
+		d->sw[i].index = i;
+		if ((d->sw[i].ops = rule_backend_find(backend)) == NULL) {
+			log_warnx("switch %s: backend %s is not available; "
+			    "its captures run without a rule", s->name,
+			    backend);
+			continue;
+		}
+		memset(&o, 0, sizeof(o));
+		password[0] = '\0';
+		if (s->password_file != NULL && read_password(s->password_file,
+		    password, sizeof(password), why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "switch %s: password_file %s",
+			    s->name, why);
+			return -1;
+		}
+		if (s->password_env != NULL) {
+			if ((env = getenv(s->password_env)) == NULL) {
+				snprintf(err, errlen, "switch %s: %s is not "
+				    "set", s->name, s->password_env);
+				return -1;
+			}
+			snprintf(password, sizeof(password), "%s", env);
+		}
+		o.base_url = s->url;
+		o.allow_http = 1;	/* the config accepts http:// here */
+		o.user = s->user;
+		o.password = s->user != NULL ? password : NULL;
+		o.ca_file = s->ca_file;
+		o.pin = s->pin;
+		o.timeout_ms = s->timeout_s * 1000;
+		o.retries = s->retries;
+		o.retries_set = 1;
+		o.concurrency = s->concurrency;
+		d->sw[i].client = d->sw[i].ops->client_new(d->base, &o, why,
+		    sizeof(why));
+		explicit_bzero(password, sizeof(password));
+		if (d->sw[i].client == NULL) {
+			snprintf(err, errlen, "switch %s: %s", s->name, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+ctl_switches_stop(struct ctl_daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_sw; i++)
+		if (d->sw[i].client != NULL)
+			d->sw[i].ops->client_free(d->sw[i].client);
+	free(d->sw);
+	d->sw = NULL;
+	d->n_sw = 0;
+}
+
+/* The client of capture c's switch, or NULL: no rule for it. */
+static struct ctl_switch_rt *
+switch_of(struct ctl_daemon *d, const struct ctl_capture *c)
+{
+	if (c->sw < 0 || (size_t)c->sw >= d->n_sw ||
+	    d->sw[c->sw].client == NULL)
+		return NULL;
+	return &d->sw[c->sw];
+}
+
+int
+ctl_capture_has_rule(struct ctl_daemon *d, const struct ctl_capture *c)
+{
+	return switch_of(d, c) != NULL;
+}
+
+/* The live capture an ACL name stands for, or NULL. */
+static struct ctl_capture *
+capture_of(struct ctl_daemon *d, const char *name)
+{
+	size_t n = strlen(d->cfg->capture.rule_prefix);
+
+	if (strncmp(name, d->cfg->capture.rule_prefix, n) != 0)
+		return NULL;
+	return ctl_captures_live(d->captures, name + n);
+}
+
+static void
+rule_event(struct ctl_daemon *d, const char *type,
+    const struct rule_result *r)
+{
+	struct json_writer *w = ctl_event_begin(d->events, type);
+
+	jw_str(w, "acl", r->name);
+	jw_str(w, "status", rule_status_name(r->status));
+	if (r->http_code != 0)
+		jw_u64(w, "http_code", (uint64_t)r->http_code);
+	jw_u64(w, "attempts", r->attempts);
+	if (r->error[0] != '\0')
+		jw_str(w, "error", r->error);
+	ctl_event_end(d->events);
+}
+
+static void
+on_installed(void *arg, const struct rule_result *r)
+{
+	struct ctl_daemon *d = arg;
+	struct ctl_capture *c = capture_of(d, r->name);
+
+	rule_event(d, "rule_installed", r);
+	if (c == NULL || c->state != CTL_CAP_INSTALLING) {
+		/* Ended while installing: make sure nothing stays. */
+		if (c != NULL && c->state == CTL_CAP_REMOVING &&
+		    r->status == RULE_OK)
+			ctl_rule_remove(d, c);
+		return;
+	}
+	ctl_capture_installed(d, c, r->status == RULE_OK, r->error,
+	    ctl_now_ms());
+}
+
+static void
+on_removed(void *arg, const struct rule_result *r)
+{
+	struct ctl_daemon *d = arg;
+	struct ctl_capture *c = capture_of(d, r->name);
+
+	rule_event(d, "rule_removed", r);
+	if (c == NULL || c->state != CTL_CAP_REMOVING)
+		return;
+	ctl_capture_removed(d, c, r->status == RULE_OK, r->error,
+	    ctl_now_ms());
+}
+
+/* The rule of c, from its values only. */
+static int
+rule_of(struct ctl_daemon *d, const struct ctl_capture *c,
+    struct rule_capture *rc, char *name, size_t size, char *err,
+    size_t errlen)
+{
+	const struct ctl_switch *s = &d->cfg->switches[c->sw];
+
+	memset(rc, 0, sizeof(*rc));
+	rc->local = c->match.local;
+	rc->remote = c->match.remote;
+	rc->erspan_src = s->erspan_source.family != NETADDR_NONE ?
+	    s->erspan_source : s->agents[0];
+	rc->receiver = d->cfg->capture.receiver;
+	snprintf(rc->in_interface, sizeof(rc->in_interface), "%s",
+	    s->in_interface);
+	return rule_name_build(d->cfg->capture.rule_prefix, c->id, name, size,
+	    err, errlen);
+}
+
+int
+ctl_rule_install(struct ctl_daemon *d, struct ctl_capture *c, char *err,
+    size_t errlen)
+{
+	struct ctl_switch_rt *sw = switch_of(d, c);
+	struct rule_capture rc;
+	char name[RULE_NAME_MAX + 1];
+
+	if (sw == NULL) {
+		snprintf(err, errlen, "no rule client for this switch");
+		return -1;
+	}
+	if (rule_of(d, c, &rc, name, sizeof(name), err, errlen) == -1)
+		return -1;
+	return sw->ops->install(sw->client, name, &rc, on_installed, d, err,
+	    errlen);
+}
+
+int
+ctl_rule_remove(struct ctl_daemon *d, struct ctl_capture *c)
+{
+	struct ctl_switch_rt *sw = switch_of(d, c);
+	struct rule_capture rc;
+	char name[RULE_NAME_MAX + 1], err[256];
+
+	if (sw == NULL)
+		return -1;
+	if (rule_of(d, c, &rc, name, sizeof(name), err, sizeof(err)) == -1 ||
+	    sw->ops->remove(sw->client, name, on_removed, d, err,
+	    sizeof(err)) == -1) {
+		log_warnx("capture %s: cannot remove its rule: %s", c->id,
+		    err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- start-up: remove what no live capture holds ------------------- */
+
+static void
+on_orphan_removed(void *arg, const struct rule_result *r)
+{
+	struct ctl_daemon *d = arg;
+
+	rule_event(d, "rule_orphan_removed", r);
+	if (r->status != RULE_OK)
+		log_warnx("orphaned rule %s: not removed: %s", r->name,
+		    r->error);
+	else
+		log_info("orphaned rule %s removed", r->name);
+}
+
+static void
+on_listed(void *arg, const struct rule_result *r)
+{
+	struct ctl_switch_rt *sw = arg;
+	struct ctl_daemon *d = sw->d;
+	const char *prefix = d->cfg->capture.rule_prefix;
+	struct ctl_capture *c;
+	char err[256];
+	size_t i;
+
+	if (r->status != RULE_OK) {
+		log_warnx("switch %s: cannot list its rules: %s",
+		    d->cfg->switches[sw->index].name, r->error);
+		return;
+	}
+	for (i = 0; i < r->n_names; i++) {
+		/* Only ours: names with our prefix, never anyone else's. */
+		if (strncmp(r->names[i], prefix, strlen(prefix)) != 0)
+			continue;
+		c = capture_of(d, r->names[i]);
+		if (c != NULL && c->sw == (int32_t)sw->index &&
+		    c->state != CTL_CAP_PENDING)
+			continue;
+		if (sw->ops->remove(sw->client, r->names[i], on_orphan_removed,
+		    d, err, sizeof(err)) == -1)
+			log_warnx("orphaned rule %s: %s", r->names[i], err);
+	}
+}
+
+void
+ctl_switches_reconcile(struct ctl_daemon *d)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < d->n_sw; i++)
+		if (d->sw[i].client != NULL && d->sw[i].ops->list(
+		    d->sw[i].client, on_listed, &d->sw[i], err,
+		    sizeof(err)) == -1)
+			log_warnx("switch %s: %s", d->cfg->switches[i].name,
+			    err);
+}
+
+/* Requests still in flight on any switch (shutdown waits for them). */
+size_t
+ctl_switches_busy(const struct ctl_daemon *d)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < d->n_sw; i++)
+		if (d->sw[i].client != NULL)
+			n += d->sw[i].ops->busy(d->sw[i].client);
+	return n;
+}
