@@ -681,6 +681,76 @@ def case_switch(t, args, wd):
 
 
 
+def case_switch_faults(t, args, wd):
+    """A compile failure fails the capture with the switch's message; 500s
+    are retried; kill -9 with a capture active, then a restart: the active
+    one and its rule are kept, a rule the state file does not hold goes."""
+    os.makedirs(wd, exist_ok=True)
+    sim = SwitchSim(wd)
+    pw = os.path.join(wd, "leaf1.pass")
+    with open(pw, "w") as fh:
+        fh.write(sim.password + "\n")
+    os.chmod(pw, 0o600)
+    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
+                "    url: %s\n    user: %s\n    password_file: %s\n"
+                "    erspan_source: 10.0.0.52\n    max_active: 8\n"
+                % (sim.url(), sim.user, pw))
+    d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 5m\n"
+               "cooldown: 0s", switches=switches)
+    f = Flows()
+
+    def fault(**kw):
+        req = urllib.request.Request(
+            "http://127.0.0.1:%d/fault" % sim.control,
+            data=json.dumps(kw).encode(), method="POST",
+            headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req, timeout=10).read()
+
+    try:
+        d.start()
+        fault(kind="compile_fail")
+        d.send([f.pair(LOCAL, LISTED)])
+        d.wait_for(lambda: any(c["state"] == "failed" for c in
+                               d.captures()), "a failed capture")
+        c = [c for c in d.captures() if c["state"] == "failed"][0]
+        t.check("rule not installed" in c.get("why", ""),
+                "failed with the switch's message: %r" % c.get("why"))
+        # Two 500s, then the switch answers: retried, active.
+        fault(kind="status", status=500, count=2)
+        d.send([f.pair("10.1.2.4", LISTED)])
+        d.wait_for(lambda: any(c["state"] == "active" and
+                               c["local"] == "10.1.2.4" for c in live(d)),
+                   "active after retries", timeout=15)
+        active = [c for c in live(d) if c["local"] == "10.1.2.4"][0]
+        d.wait_for(lambda: any(c.get("state") == "active" for c in json.load(
+            open(os.path.join(d.state_dir, "captures.json")))
+            .get("captures", [])), "the state file to hold it active")
+        d.kill()
+        # While it is down, someone's stale rule of ours appears.
+        rule = ("-A FORWARD --in-interface swp+ -s 10.9.9.9 -d 203.0.113.1"
+                " -j ERSPAN --src-ip 10.0.0.52 --dst-ip 10.0.0.70")
+        sim.put("fscope_c777", ["[iptables]", rule])
+        d.wait_for(lambda: "fscope_c777" in sim.state()["acls"], "stale")
+        d2 = Daemon.__new__(Daemon)
+        d2.__dict__.update(d.__dict__)
+        d2.start()
+        d2.wait_for(lambda: "fscope_c777" not in sim.state()["acls"],
+                    "the stale rule to be removed")
+        t.check("fscope_" + active["id"] in sim.state()["acls"],
+                "the active capture's rule is kept")
+        back = [c for c in live(d2) if c["id"] == active["id"]]
+        t.check(back and back[0]["state"] == "active",
+                "the active capture is back: %r" % back)
+        rc, _ = d2.stop(timeout=15)
+        t.check(rc == 0, "exit status %r" % rc)
+        ours = [n for n in sim.state()["acls"] if n.startswith("fscope_")]
+        t.check(ours == [], "no rule of ours after SIGTERM: %r" % ours)
+    finally:
+        d.kill()
+        sim.close()
+
+
+
 def case_token(t, args, wd):
     """A bearer token from a file: required everywhere but /healthz."""
     tok = os.path.join(wd, "api.token")
