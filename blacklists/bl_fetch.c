@@ -38,6 +38,7 @@
 #include <event2/event.h>
 
 #include "bl_fetch.h"
+#include "curl_loop.h"
 #include "version.h"
 
 struct file_id {
@@ -79,7 +80,7 @@ struct bl_source {
 
 struct bl_fetcher {
 	struct event_base	*base;
-	struct bl_fetch_curl	*curl;
+	struct curl_loop	*curl;
 	char			*cache_dir;	/* NULL: no cache */
 	char			*user_agent;
 	bl_fetch_cb		*cb;
@@ -360,7 +361,7 @@ start_download(struct bl_source *s)
 		finish(s, &o, NULL, NULL);
 		return;
 	}
-	if (bl_fetch_curl_add(f->curl, bl_fetch_xfer_easy(x), o.error,
+	if (curl_loop_add(f->curl, bl_fetch_xfer_easy(x), o.error,
 	    sizeof(o.error)) == -1) {
 		finish(s, &o, x, NULL);
 		return;
@@ -450,7 +451,7 @@ bl_fetcher_new(struct event_base *base, const char *cache_dir,
 			goto fail;
 		}
 	}
-	if ((f->curl = bl_fetch_curl_new(base, on_curl_done, f, err,
+	if ((f->curl = curl_loop_new(base, on_curl_done, f, err,
 	    errlen)) == NULL)
 		goto fail;
 	return f;
@@ -463,7 +464,7 @@ static void
 source_free(struct bl_source *s)
 {
 	if (s->xfer != NULL) {
-		bl_fetch_curl_remove(s->f->curl, bl_fetch_xfer_easy(s->xfer));
+		curl_loop_remove(s->f->curl, bl_fetch_xfer_easy(s->xfer));
 		bl_fetch_xfer_free(s->xfer);
 	}
 	if (s->timer != NULL)
@@ -498,7 +499,7 @@ bl_fetcher_free(struct bl_fetcher *f)
 		f->sources = s->next;
 		source_free(s);
 	}
-	bl_fetch_curl_free(f->curl);
+	curl_loop_free(f->curl);
 	free(f->cache_dir);
 	free(f->user_agent);
 	free(f);

@@ -9,7 +9,7 @@
  *  bl_fetch_cache.c    the on-disk cache of the last good body
  *  bl_fetch_xfer.c     one HTTP(S) transfer: a curl easy handle and its
  *                      callbacks
- *  bl_fetch_curl.c     the curl multi handle driven by libevent
+ *  common/curl_loop.c  the curl multi handle driven by libevent
  *
  * Defaults for the zero fields of a struct bl_source_spec:
  *   refresh_s 0          no periodic refresh: fetched when added and on
@@ -217,22 +217,7 @@ void	bl_fetch_xfer_outcome(struct bl_fetch_xfer *, CURLcode,
 	    struct bl_fetch_outcome *);
 void	bl_fetch_xfer_free(struct bl_fetch_xfer *);
 
-/* ---- curl multi on libevent (bl_fetch_curl.c) ---------------------- */
-
-struct event_base;
-struct bl_fetch_curl;
-
-/* Called once per finished transfer, after its handle left the multi. */
-typedef void bl_fetch_curl_done(void *ctx, CURL *easy, CURLcode);
-
-struct bl_fetch_curl *bl_fetch_curl_new(struct event_base *,
-	    bl_fetch_curl_done *, void *ctx, char *err, size_t errlen);
-/* Start easy on the loop.  0, or -1 with a message in err. */
-int	bl_fetch_curl_add(struct bl_fetch_curl *, CURL *easy,
-	    char *err, size_t errlen);
-/* Abandon a transfer in flight (no done callback). */
-void	bl_fetch_curl_remove(struct bl_fetch_curl *, CURL *easy);
-void	bl_fetch_curl_free(struct bl_fetch_curl *);
+/* curl multi on libevent: common/curl_loop.h */
 
 /* ---- test hooks (bl_fetch.c) --------------------------------------- */
 

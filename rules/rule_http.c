@@ -4,11 +4,8 @@
  * with a deadline each, at most `concurrency` in flight and the rest in a
  * bounded FIFO, and retries with exponential backoff and jitter.
  *
- * The multi-on-libevent wiring (socket and timer callbacks) is copied
- * from blacklists/bl_fetch_curl.c, itself after curl's hiperfifo example:
- * libcurl says which sockets to watch and when to call it back; we hand
- * ready sockets and timer expiries to curl_multi_socket_action() and
- * collect finished transfers with curl_multi_info_read().
+ * The multi-on-libevent wiring is common/curl_loop.c, shared with the
+ * blacklist fetcher.
  *
  * A request is in exactly one of three places:
  *   WAITING  its timer runs (an initial delay, or backoff before a retry)
@@ -32,6 +29,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include "curl_loop.h"
 #include "rule_impl.h"
 
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -64,20 +62,9 @@ struct rule_req {
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
-struct sock {
-	struct sock		*next;
-	struct rule_http	*h;
-	curl_socket_t		 fd;
-	int			 added;
-	struct event		 ev;
-};
-
 struct rule_http {
 	struct event_base	*base;
-	CURLM			*multi;
-	struct event		*timer;
-	struct sock		*socks;
-	int			 global;
+	struct curl_loop	*loop;		/* common/curl_loop.c */
 	struct rule_req		*all;
 	struct rule_req		*qhead, *qtail;
 	size_t			 n_all, n_queued, running;
@@ -93,105 +80,6 @@ struct rule_http {
 
 static void	pump(struct rule_http *);
 static void	finish(struct rule_req *, CURLcode, long, const char *);
-
-/* ---- curl multi on libevent (after bl_fetch_curl.c) -------------------- */
-
-static void	check_done(struct rule_http *);
-
-static void
-on_socket(evutil_socket_t fd, short what, void *arg)
-{
-	struct sock *s = arg;
-	struct rule_http *h = s->h;	/* s may be freed below */
-	int action = 0, running = 0;
-
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(h->multi, fd, action, &running);
-	check_done(h);
-}
-
-static void
-on_multi_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct rule_http *h = arg;
-	int running = 0;
-
-	(void)fd;
-	(void)what;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(h);
-}
-
-static void
-sock_unlink(struct rule_http *h, struct sock *s)
-{
-	struct sock **pp;
-
-	for (pp = &h->socks; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	if (s->added)
-		event_del(&s->ev);
-	free(s);
-}
-
-static int
-multi_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
-{
-	struct rule_http *h = userp;
-	struct sock *s = socketp;
-	short kind;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL)
-			sock_unlink(h, s);
-		return 0;
-	}
-	if (s == NULL) {
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			return -1;
-		s->h = h;
-		s->fd = fd;
-		s->next = h->socks;
-		h->socks = s;
-		curl_multi_assign(h->multi, fd, s);
-	}
-	if (s->added) {
-		event_del(&s->ev);
-		s->added = 0;
-	}
-	kind = EV_PERSIST;
-	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-		kind |= EV_READ;
-	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-		kind |= EV_WRITE;
-	if (event_assign(&s->ev, h->base, fd, kind, on_socket, s) == -1 ||
-	    event_add(&s->ev, NULL) == -1)
-		return -1;
-	s->added = 1;
-	return 0;
-}
-
-static int
-multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct rule_http *h = userp;
-	struct timeval tv;
-
-	(void)multi;
-	if (timeout_ms < 0)
-		return evtimer_del(h->timer) == 0 ? 0 : -1;
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(h->timer, &tv) == 0 ? 0 : -1;
-}
 
 /* ---- requests ----------------------------------------------------------- */
 
@@ -251,7 +139,7 @@ req_free(struct rule_req *r)
 	h->n_all--;
 	if (r->easy != NULL) {
 		if (r->place == REQ_RUNNING)
-			curl_multi_remove_handle(h->multi, r->easy);
+			curl_loop_remove(h->loop, r->easy);
 		curl_easy_cleanup(r->easy);
 	}
 	if (r->timer != NULL)
@@ -354,27 +242,17 @@ req_done(struct rule_http *h, struct rule_req *r, CURLcode code)
 	    http_code, why);
 }
 
+/* A transfer finished (it has left the multi): settle its request. */
 static void
-check_done(struct rule_http *h)
+on_done(void *ctx, CURL *easy, CURLcode code)
 {
-	CURLMsg *msg;
-	int left;
+	struct rule_http *h = ctx;
+	char *p = NULL;
 
-	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
-		CURL *easy;
-		CURLcode code;
-		char *p = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		easy = msg->easy_handle;
-		code = msg->data.result;
-		curl_multi_remove_handle(h->multi, easy);
-		if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p) != CURLE_OK ||
-		    p == NULL)
-			continue;	/* not ours: impossible */
-		req_done(h, (struct rule_req *)(void *)p, code);
-	}
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p) != CURLE_OK ||
+	    p == NULL)
+		return;		/* not ours: impossible */
+	req_done(h, (struct rule_req *)(void *)p, code);
 	pump(h);
 }
 
@@ -383,7 +261,6 @@ static void
 pump(struct rule_http *h)
 {
 	struct rule_req *r;
-	CURLMcode mc;
 
 	while (h->running < h->concurrency && (r = h->qhead) != NULL) {
 		h->qhead = r->qnext;
@@ -395,10 +272,8 @@ pump(struct rule_http *h)
 		r->over_cap = r->out_of_memory = 0;
 		r->errbuf[0] = '\0';
 		/* libcurl arms its timer: the transfer starts on the loop. */
-		if ((mc = curl_multi_add_handle(h->multi, r->easy)) !=
-		    CURLM_OK) {
-			snprintf(r->errbuf, sizeof(r->errbuf), "libcurl: %s",
-			    curl_multi_strerror(mc));
+		if (curl_loop_add(h->loop, r->easy, r->errbuf,
+		    sizeof(r->errbuf)) == -1) {
 			/* Reported from the loop, never from inside a call. */
 			r->start_failed = 1;
 			if (req_wait(r, 0) == -1)
@@ -625,7 +500,6 @@ rule_http_new(struct event_base *base, const struct rule_client_opts *o,
     char *err, size_t errlen)
 {
 	struct rule_http *h;
-	CURLMcode mc = CURLM_OK;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -634,30 +508,8 @@ rule_http_new(struct event_base *base, const struct rule_client_opts *o,
 	h->base = base;
 	if (resolve(h, o, err, errlen) == -1)
 		goto fail;
-	/* Reference counted by libcurl; undone in rule_http_free(). */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "curl_global_init failed");
+	if ((h->loop = curl_loop_new(base, on_done, h, err, errlen)) == NULL)
 		goto fail;
-	}
-	h->global = 1;
-	if ((h->timer = evtimer_new(base, on_multi_timer, h)) == NULL ||
-	    (h->multi = curl_multi_init()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	mc = curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION,
-	    multi_socket_cb);
-	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION,
-		    multi_timer_cb);
-	if (mc == CURLM_OK)
-		mc = curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	if (mc != CURLM_OK) {
-		snprintf(err, errlen, "libcurl: %s", curl_multi_strerror(mc));
-		goto fail;
-	}
 	return h;
 fail:
 	rule_http_free(h);
@@ -681,14 +533,7 @@ rule_http_free(struct rule_http *h)
 	h->qhead = h->qtail = NULL;
 	while (h->all != NULL)
 		req_free(h->all);
-	if (h->multi != NULL)
-		curl_multi_cleanup(h->multi);
-	while (h->socks != NULL)
-		sock_unlink(h, h->socks);
-	if (h->timer != NULL)
-		event_free(h->timer);
-	if (h->global)
-		curl_global_cleanup();
+	curl_loop_free(h->loop);
 	free(h->base_url);
 	free(h->user);
 	wipe_free(h->password);

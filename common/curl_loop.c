@@ -1,5 +1,5 @@
 /*
- * bl_fetch_curl.c - a libcurl multi handle driven by a libevent loop (the
+ * curl_loop.c - a libcurl multi handle driven by a libevent loop (the
  * "multi_socket" API, after curl's hiperfifo example), so downloads never
  * block the loop.
  *
@@ -20,7 +20,7 @@
  * Invariant: every struct sock is on the list, and its event is pending
  * exactly while libcurl wants the socket watched.  libcurl may ask us to
  * remove sockets during curl_multi_remove_handle() and
- * curl_multi_cleanup(), so the structure lives until bl_fetch_curl_free()
+ * curl_multi_cleanup(), so the structure lives until curl_loop_free()
  * has finished with libcurl; whatever libcurl did not remove is freed
  * then.
  */
@@ -31,29 +31,29 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
-#include "bl_fetch.h"
+#include "curl_loop.h"
 
 struct sock {
 	struct sock		*next;
-	struct bl_fetch_curl	*bc;
+	struct curl_loop	*bc;
 	curl_socket_t		 fd;
 	int			 added;		/* ev is pending */
 	struct event		 ev;
 };
 
-struct bl_fetch_curl {
+struct curl_loop {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;
 	struct sock		*socks;
-	bl_fetch_curl_done	*done;
+	curl_loop_done	*done;
 	void			*ctx;
 	int			 global;	/* curl_global_init() done */
 };
 
 /* Hand every finished transfer to the owner. */
 static void
-check_done(struct bl_fetch_curl *bc)
+check_done(struct curl_loop *bc)
 {
 	CURLMsg *msg;
 	int left;
@@ -76,7 +76,7 @@ static void
 on_socket(evutil_socket_t fd, short what, void *arg)
 {
 	struct sock *s = arg;
-	struct bl_fetch_curl *bc = s->bc;	/* s may be freed below */
+	struct curl_loop *bc = s->bc;	/* s may be freed below */
 	int action = 0, running = 0;
 
 	if (what & EV_READ)
@@ -95,7 +95,7 @@ on_socket(evutil_socket_t fd, short what, void *arg)
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct bl_fetch_curl *bc = arg;
+	struct curl_loop *bc = arg;
 	int running = 0;
 
 	(void)fd;
@@ -105,7 +105,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-sock_unlink(struct bl_fetch_curl *bc, struct sock *s)
+sock_unlink(struct curl_loop *bc, struct sock *s)
 {
 	struct sock **pp;
 
@@ -124,7 +124,7 @@ static int
 multi_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
     void *socketp)
 {
-	struct bl_fetch_curl *bc = userp;
+	struct curl_loop *bc = userp;
 	struct sock *s = socketp;
 	short kind;
 
@@ -164,7 +164,7 @@ multi_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 static int
 multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
-	struct bl_fetch_curl *bc = userp;
+	struct curl_loop *bc = userp;
 	struct timeval tv;
 
 	(void)multi;
@@ -175,11 +175,11 @@ multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return evtimer_add(bc->timer, &tv) == 0 ? 0 : -1;
 }
 
-struct bl_fetch_curl *
-bl_fetch_curl_new(struct event_base *base, bl_fetch_curl_done *done,
+struct curl_loop *
+curl_loop_new(struct event_base *base, curl_loop_done *done,
     void *ctx, char *err, size_t errlen)
 {
-	struct bl_fetch_curl *bc;
+	struct curl_loop *bc;
 	CURLMcode mc = CURLM_OK;
 
 	if ((bc = calloc(1, sizeof(*bc))) == NULL) {
@@ -189,7 +189,7 @@ bl_fetch_curl_new(struct event_base *base, bl_fetch_curl_done *done,
 	bc->base = base;
 	bc->done = done;
 	bc->ctx = ctx;
-	/* Reference counted by libcurl; undone in bl_fetch_curl_free(). */
+	/* Reference counted by libcurl; undone in curl_loop_free(). */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "curl_global_init failed");
 		goto fail;
@@ -215,12 +215,12 @@ bl_fetch_curl_new(struct event_base *base, bl_fetch_curl_done *done,
 	}
 	return bc;
 fail:
-	bl_fetch_curl_free(bc);
+	curl_loop_free(bc);
 	return NULL;
 }
 
 int
-bl_fetch_curl_add(struct bl_fetch_curl *bc, CURL *easy, char *err,
+curl_loop_add(struct curl_loop *bc, CURL *easy, char *err,
     size_t errlen)
 {
 	CURLMcode mc;
@@ -234,13 +234,13 @@ bl_fetch_curl_add(struct bl_fetch_curl *bc, CURL *easy, char *err,
 }
 
 void
-bl_fetch_curl_remove(struct bl_fetch_curl *bc, CURL *easy)
+curl_loop_remove(struct curl_loop *bc, CURL *easy)
 {
 	curl_multi_remove_handle(bc->multi, easy);
 }
 
 void
-bl_fetch_curl_free(struct bl_fetch_curl *bc)
+curl_loop_free(struct curl_loop *bc)
 {
 	if (bc == NULL)
 		return;
