@@ -128,6 +128,7 @@ on_tick(void *arg)
 {
 	ctl_lifecycle_tick(arg, ctl_now_ms());
 	ctl_tables_reap(arg);
+	ctl_switches_reap(arg);
 }
 
 static void
@@ -488,6 +489,7 @@ ctl_daemon_reload(struct ctl_daemon *d)
 {
 	struct ctl_config *cfg, *old = d->cfg;
 	struct httpd *running, *fresh = NULL;
+	struct ctl_switches_next next_sw = { NULL, 0 };
 	int rc;
 	struct remap rm;
 	struct json_writer *w;
@@ -520,7 +522,13 @@ ctl_daemon_reload(struct ctl_daemon *d)
 			return reload_failed(d, err);
 		}
 	}
+	if (ctl_switches_prepare(d, cfg, &next_sw, err, sizeof(err)) == -1) {
+		httpd_free(fresh);
+		ctl_config_free(cfg);
+		return reload_failed(d, err);
+	}
 	if (listeners_open(d, cfg, err, sizeof(err)) == -1) {
+		ctl_switches_discard(&next_sw);
 		httpd_free(fresh);
 		ctl_config_free(cfg);
 		return reload_failed(d, err);
@@ -540,6 +548,7 @@ ctl_daemon_reload(struct ctl_daemon *d)
 	rm.cfg = cfg;
 	rm.captures = d->captures;
 	ctl_captures_foreach_live(d->captures, remap_switch, &rm);
+	ctl_switches_adopt(d, &next_sw);
 	ctl_daemon_policy(cfg, &d->policy);
 	if (ctl_tables_reload(d, old, err, sizeof(err)) == -1)
 		log_warnx("reload: lists: %s", err);

@@ -94,8 +94,13 @@ struct ctl_daemon {
 	struct ctl_listener	*listeners[CTL_MAX_LISTEN];
 	size_t			 n_listeners;
 	struct httpd		*api;
-	struct ctl_switch_rt	*sw;		/* cfg->n_switches at start */
+	struct ctl_switch_rt	*sw;		/* cfg->switches, in order */
 	size_t			 n_sw;
+	struct {			/* sets of earlier configs, freed idle */
+		struct ctl_switch_rt	*sw;
+		size_t			 n;
+	}			 sw_retired[CTL_MAX_RETIRED];
+	size_t			 n_sw_retired;
 	int64_t			 stop_deadline_ms; /* SIGTERM: rules removed by */
 	struct event		*stop_wait;
 
@@ -185,6 +190,18 @@ void	ctl_capture_json(struct json_writer *, const struct ctl_capture *,
 /* ctl_switches.c: the rules on the switches */
 int	ctl_switches_start(struct ctl_daemon *, char *err, size_t errlen);
 void	ctl_switches_stop(struct ctl_daemon *);
+/* A reload: clients for the new list built aside, then adopted (the old
+ * ones retire) or discarded. */
+struct ctl_switches_next {
+	struct ctl_switch_rt	*sw;
+	size_t			 n;
+};
+int	ctl_switches_prepare(struct ctl_daemon *, const struct ctl_config *,
+	    struct ctl_switches_next *, char *err, size_t errlen);
+void	ctl_switches_adopt(struct ctl_daemon *, struct ctl_switches_next *);
+void	ctl_switches_discard(struct ctl_switches_next *);
+/* Once a second: free retired clients that have become idle. */
+void	ctl_switches_reap(struct ctl_daemon *);
 /* Start-up: remove rules with our prefix that no live capture holds. */
 void	ctl_switches_reconcile(struct ctl_daemon *);
 size_t	ctl_switches_busy(const struct ctl_daemon *);

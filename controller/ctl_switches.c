@@ -44,30 +44,35 @@ read_password(const char *path, char *buf, size_t size, char *err,
 	return 0;
 }
 
-int
-ctl_switches_start(struct ctl_daemon *d, char *err, size_t errlen)
+static void	set_free(struct ctl_switch_rt *, size_t);
+
+/* A client per switch of cfg into *out (n of them); -1 with err. */
+static int
+set_build(struct ctl_daemon *d, const struct ctl_config *cfg,
+    struct ctl_switch_rt **out, size_t *n, char *err, size_t errlen)
 {
-	const struct ctl_config *cfg = d->cfg;
+	struct ctl_switch_rt *sw;
 	struct rule_client_opts o;
 	char password[PASSWORD_MAX], why[256];
 	const char *env;
 	size_t i;
 
-	d->n_sw = cfg->n_switches;
-	if (d->n_sw == 0)
+	*out = NULL;
+	*n = 0;
+	if (cfg->n_switches == 0)
 		return 0;
-	if ((d->sw = calloc(d->n_sw, sizeof(*d->sw))) == NULL) {
+	if ((sw = calloc(cfg->n_switches, sizeof(*sw))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; i < d->n_sw; i++) {
+	for (i = 0; i < cfg->n_switches; i++) {
 		const struct ctl_switch *s = &cfg->switches[i];
 		const char *backend = s->backend == CTL_BACKEND_OVS ? "ovs" :
 		    "cumulus-acl";
 
-		d->sw[i].d = d;
-		d->sw[i].index = i;
-		if ((d->sw[i].ops = rule_backend_find(backend)) == NULL) {
+		sw[i].d = d;
+		sw[i].index = i;
+		if ((sw[i].ops = rule_backend_find(backend)) == NULL) {
 			log_warnx("switch %s: backend %s is not available; "
 			    "its captures run without a rule", s->name,
 			    backend);
@@ -79,12 +84,14 @@ ctl_switches_start(struct ctl_daemon *d, char *err, size_t errlen)
 		    password, sizeof(password), why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "switch %s: password_file %s",
 			    s->name, why);
+			set_free(sw, cfg->n_switches);
 			return -1;
 		}
 		if (s->password_env != NULL) {
 			if ((env = getenv(s->password_env)) == NULL) {
 				snprintf(err, errlen, "switch %s: %s is not "
 				    "set", s->name, s->password_env);
+				set_free(sw, cfg->n_switches);
 				return -1;
 			}
 			snprintf(password, sizeof(password), "%s", env);
@@ -99,15 +106,46 @@ ctl_switches_start(struct ctl_daemon *d, char *err, size_t errlen)
 		o.retries = s->retries;
 		o.retries_set = 1;
 		o.concurrency = s->concurrency;
-		d->sw[i].client = d->sw[i].ops->client_new(d->base, &o, why,
+		sw[i].client = sw[i].ops->client_new(d->base, &o, why,
 		    sizeof(why));
 		explicit_bzero(password, sizeof(password));
-		if (d->sw[i].client == NULL) {
+		if (sw[i].client == NULL) {
 			snprintf(err, errlen, "switch %s: %s", s->name, why);
+			set_free(sw, cfg->n_switches);
 			return -1;
 		}
 	}
+	*out = sw;
+	*n = cfg->n_switches;
 	return 0;
+}
+
+int
+ctl_switches_start(struct ctl_daemon *d, char *err, size_t errlen)
+{
+	return set_build(d, d->cfg, &d->sw, &d->n_sw, err, errlen);
+}
+
+static size_t
+set_busy(const struct ctl_switch_rt *sw, size_t n)
+{
+	size_t i, busy = 0;
+
+	for (i = 0; i < n; i++)
+		if (sw[i].client != NULL)
+			busy += sw[i].ops->busy(sw[i].client);
+	return busy;
+}
+
+static void
+set_free(struct ctl_switch_rt *sw, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sw[i].client != NULL)
+			sw[i].ops->client_free(sw[i].client);
+	free(sw);
 }
 
 void
@@ -115,12 +153,71 @@ ctl_switches_stop(struct ctl_daemon *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->n_sw; i++)
-		if (d->sw[i].client != NULL)
-			d->sw[i].ops->client_free(d->sw[i].client);
-	free(d->sw);
+	set_free(d->sw, d->n_sw);
 	d->sw = NULL;
 	d->n_sw = 0;
+	for (i = 0; i < d->n_sw_retired; i++)
+		set_free(d->sw_retired[i].sw, d->sw_retired[i].n);
+	d->n_sw_retired = 0;
+}
+
+/*
+ * A reload, in two steps so that nothing changes unless all of it works:
+ * prepare builds clients for the new config's switches: list (order,
+ * URLs, credentials may all have changed) aside; adopt puts them in
+ * place.  The old set keeps its requests in flight (their callbacks find
+ * captures by name, not by client) and is freed by ctl_switches_reap once
+ * idle.
+ */
+int
+ctl_switches_prepare(struct ctl_daemon *d, const struct ctl_config *cfg,
+    struct ctl_switches_next *next, char *err, size_t errlen)
+{
+	return set_build(d, cfg, &next->sw, &next->n, err, errlen);
+}
+
+void
+ctl_switches_discard(struct ctl_switches_next *next)
+{
+	set_free(next->sw, next->n);
+	next->sw = NULL;
+	next->n = 0;
+}
+
+void
+ctl_switches_adopt(struct ctl_daemon *d, struct ctl_switches_next *next)
+{
+	struct ctl_switch_rt *old = d->sw;
+	size_t n_old = d->n_sw;
+
+	d->sw = next->sw;
+	d->n_sw = next->n;
+	next->sw = NULL;
+	next->n = 0;
+	if (set_busy(old, n_old) == 0 ||
+	    d->n_sw_retired == CTL_MAX_RETIRED) {
+		/* Idle (or too many waiting): abandons what is left. */
+		set_free(old, n_old);
+		return;
+	}
+	d->sw_retired[d->n_sw_retired].sw = old;
+	d->sw_retired[d->n_sw_retired].n = n_old;
+	d->n_sw_retired++;
+}
+
+void
+ctl_switches_reap(struct ctl_daemon *d)
+{
+	size_t i = 0;
+
+	while (i < d->n_sw_retired) {
+		if (set_busy(d->sw_retired[i].sw, d->sw_retired[i].n) > 0) {
+			i++;
+			continue;
+		}
+		set_free(d->sw_retired[i].sw, d->sw_retired[i].n);
+		d->sw_retired[i] = d->sw_retired[--d->n_sw_retired];
+	}
 }
 
 /* The client of capture c's switch, or NULL: no rule for it. */
@@ -312,14 +409,9 @@ ctl_switches_reconcile(struct ctl_daemon *d)
 			    err);
 }
 
-/* Requests still in flight on any switch (shutdown waits for them). */
+/* Requests still in flight on any switch. */
 size_t
 ctl_switches_busy(const struct ctl_daemon *d)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < d->n_sw; i++)
-		if (d->sw[i].client != NULL)
-			n += d->sw[i].ops->busy(d->sw[i].client);
-	return n;
+	return set_busy(d->sw, d->n_sw);
 }

@@ -662,6 +662,14 @@ def case_switch(t, args, wd):
         types = d.event_types()
         t.check("rule_installed" in types and "rule_removed" in types and
                 "capture_removing" in types, "rule events: %r" % types)
+        # A reload that puts another switch first renumbers them: the
+        # captures of leaf1 still go to leaf1's client.
+        d.switches = ("switches:\n  - name: leaf0\n    agents: [192.0.2.99]"
+                      "\n    url: http://127.0.0.1:9/acl/\n" +
+                      switches[len("switches:\n"):])
+        d.write_config()
+        d.signal(signal.SIGHUP)
+        d.wait_for(lambda: "reloaded" in d.event_types(), "the reload")
         # Two more, then SIGTERM: nothing of ours stays on the switch.
         d.send([f.pair("10.1.2.4", LISTED), f.pair("10.1.2.5", LISTED)])
         d.wait_for(lambda: len([c for c in live(d)
