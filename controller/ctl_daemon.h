@@ -78,6 +78,8 @@ struct ctl_counters {
 	uint64_t	verdicts[CTL_VERDICTS];
 	uint64_t	decisions[CTL_DECISIONS];
 	uint64_t	unknown_agent_matches;	/* matches from agents of no switch */
+	uint64_t	captures_refused;	/* no slot, pending cap, or budget
+						   (by hand): capture_refused */
 	uint64_t	table_builds, table_build_failures;
 	uint64_t	reloads, reload_failures;
 	uint64_t	state_writes, state_write_failures;
@@ -204,7 +206,6 @@ void	ctl_switches_discard(struct ctl_switches_next *);
 void	ctl_switches_reap(struct ctl_daemon *);
 /* Start-up: remove rules with our prefix that no live capture holds. */
 void	ctl_switches_reconcile(struct ctl_daemon *);
-size_t	ctl_switches_busy(const struct ctl_daemon *);
 /* Whether c's switch has a rules client (else it runs without a rule). */
 int	ctl_capture_has_rule(struct ctl_daemon *, const struct ctl_capture *);
 int	ctl_rule_install(struct ctl_daemon *, struct ctl_capture *, char *err,

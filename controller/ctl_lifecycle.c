@@ -239,6 +239,7 @@ refuse(struct ctl_daemon *d, const struct ctl_match *m, const char *reason,
 	struct json_writer *w;
 	char l[NETADDR_STRLEN], r[NETADDR_STRLEN];
 
+	d->counters.captures_refused++;
 	w = ctl_event_begin(d->events, "capture_refused");
 	jw_addr(w, "local", &m->local);
 	jw_addr(w, "remote", &m->remote);

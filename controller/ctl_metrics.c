@@ -489,6 +489,10 @@ capture_metrics(FILE *out, const struct ctl_daemon *d)
 	    PROM_COUNTER, "Captures created.", cs.created);
 	prom_single_u64(out, "finderscope_captures_refused_full_total",
 	    PROM_COUNTER, "Captures refused: no free slot.", cs.refused_full);
+	prom_single_u64(out, "finderscope_captures_refused_total",
+	    PROM_COUNTER, "Captures refused for any reason (no slot, too "
+	    "many pending, a budget): each is a capture_refused event.",
+	    d->counters.captures_refused);
 }
 
 /* ---- events and HTTP -------------------------------------------------- */

@@ -408,10 +408,3 @@ ctl_switches_reconcile(struct ctl_daemon *d)
 			log_warnx("switch %s: %s", d->cfg->switches[i].name,
 			    err);
 }
-
-/* Requests still in flight on any switch. */
-size_t
-ctl_switches_busy(const struct ctl_daemon *d)
-{
-	return set_busy(d->sw, d->n_sw);
-}

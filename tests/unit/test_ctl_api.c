@@ -1111,6 +1111,7 @@ test_capture_slots_full(void **state)
 	}
 	expect_error(&fx, EVHTTP_REQ_POST, CAPTURES, "{\"local\":\"10.1.1.9\","
 	    "\"remote\":\"203.0.113.9\"}", 503, "refused: global_budget");
+	assert_int_equal(fx.d.counters.captures_refused, 1);
 	fx_free(&fx);
 
 	/* Manual mode: pending captures fill the three slots. */
@@ -1122,6 +1123,7 @@ test_capture_slots_full(void **state)
 	}
 	expect_error(&fx, EVHTTP_REQ_POST, CAPTURES, "{\"local\":\"10.1.1.9\","
 	    "\"remote\":\"203.0.113.9\"}", 503, "no free capture slot");
+	assert_int_equal(fx.d.counters.captures_refused, 1);
 	fx_free(&fx);
 }
 
