@@ -10,18 +10,15 @@ Cases: check, trigger, replay, garbage, manual, budget, threshold, expiry,
 reload, sigterm, token, agents.  Ends with "N passed, N failed".
 """
 import argparse
-import base64
 import json
 import os
 import random
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +27,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 from fs_conformance import Tally, load_tsv   # noqa: E402
 from fsdaemon import Daemon, Flows           # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "switchsim"))
+from simproc import SwitchSim                 # noqa: E402
 
 LOCAL = "10.1.2.3"
 LISTED = "203.0.113.66"          # in 203.0.113.0/24 "c2-servers" of "bad"
@@ -560,52 +561,6 @@ def case_crash(t, args, wd):
         t.check(rc == 0, "exit status %r" % rc)
 
 
-class SwitchSim:
-    """tests/switchsim/switchsim.py on ports it picks itself."""
-
-    def __init__(self, wd, user="cumulus", password="leaf1-secret"):
-        sim = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           "..", "switchsim", "switchsim.py")
-        self.user, self.password = user, password
-        self.proc = subprocess.Popen(
-            [sys.executable, sim, "--listen", "127.0.0.1:0", "--control",
-             "127.0.0.1:0", "--user", user, "--password", password,
-             "--compile-delay", "0.1"], stdout=subprocess.PIPE,
-            stderr=open(os.path.join(wd, "switchsim.log"), "a"), text=True)
-        self.port = self.control = 0
-        for line in self.proc.stdout:
-            words = line.split()
-            if len(words) == 2 and words[0] == "api":
-                self.port = int(words[1])
-            elif len(words) == 2 and words[0] == "control":
-                self.control = int(words[1])
-            elif words == ["ready"]:
-                break
-
-    def url(self):
-        return "http://127.0.0.1:%d/acl/" % self.port
-
-    def state(self):
-        with urllib.request.urlopen("http://127.0.0.1:%d/state" %
-                                    self.control, timeout=10) as r:
-            return json.loads(r.read().decode())
-
-    def put(self, name, lines):
-        auth = base64.b64encode(("%s:%s" % (self.user, self.password))
-                                .encode()).decode()
-        req = urllib.request.Request(
-            self.url() + name, data=json.dumps(lines).encode(), method="PUT",
-            headers={"Content-Type": "application/json",
-                     "Authorization": "Basic " + auth})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(5)
-        self.proc.stdout.close()
-
-
 def case_switch(t, args, wd):
     """Rules on a (simulated) Cumulus switch: exactly one PUT with both
     lines, active after it compiled, DELETE at expiry; orphans with our
@@ -707,12 +662,7 @@ def case_switch_faults(t, args, wd):
                "cooldown: 0s", switches=switches)
     f = Flows()
 
-    def fault(**kw):
-        req = urllib.request.Request(
-            "http://127.0.0.1:%d/fault" % sim.control,
-            data=json.dumps(kw).encode(), method="POST",
-            headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=10).read()
+    fault = sim.fault
 
     try:
         d.start()

@@ -13,16 +13,18 @@ Standard library only.  Prints "N passed, N failed"; exits 1 on a failure.
 import argparse
 import base64
 import hashlib
-import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "switchsim"))
+
+from simproc import SwitchSim   # noqa: E402
 
 USER, PASSWORD = "cumulus", "s3cret pass:word"
 SW, RCV = "10.0.0.52", "10.0.0.70"
@@ -36,69 +38,15 @@ def free_port():
     return port
 
 
-class Sim:
-    """One switchsim.py process."""
+class Sim(SwitchSim):
+    """The simulator with this test's credentials and certificate."""
 
     def __init__(self, c, port=None, tls=False, compile_delay=0.1,
                  extra=()):
-        # Port 0: the simulator binds and tells us ("api N", "control N"),
-        # so parallel tests never race for a port.
-        self.port = port or 0
-        self.control = 0
-        cmd = [c.args.python, c.args.switchsim,
-               "--listen", "127.0.0.1:%d" % self.port,
-               "--control", "127.0.0.1:0",
-               "--user", USER, "--password", PASSWORD,
-               "--compile-delay", str(compile_delay)] + list(extra)
-        if tls:
-            cmd += ["--tls", c.cert, c.key]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                     stderr=open(os.path.join(
-                                         c.work, "switchsim.log"), "a"),
-                                     text=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("switchsim exited before 'ready'")
-            words = line.split()
-            if len(words) == 2 and words[0] == "api":
-                self.port = int(words[1])
-            elif len(words) == 2 and words[0] == "control":
-                self.control = int(words[1])
-            elif words == ["ready"]:
-                return
-        raise RuntimeError("switchsim not ready")
-
-    def url(self, tls=False):
-        return "%s://127.0.0.1:%d/acl/" % ("https" if tls else "http",
-                                           self.port)
-
-    def ctl(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            "http://127.0.0.1:%d%s" % (self.control, path), data=data,
-            method=method, headers={"Content-Type": "application/json"})
-        opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}))
-        with opener.open(req, timeout=10) as r:
-            return json.loads(r.read().decode() or "null")
-
-    def fault(self, **kw):
-        return self.ctl("POST", "/fault", kw)
-
-    def state(self):
-        return self.ctl("GET", "/state")
-
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
+        SwitchSim.__init__(self, c.work, user=USER, password=PASSWORD,
+                           port=port or 0, compile_delay=compile_delay,
+                           tls=(c.cert, c.key) if tls else None,
+                           extra=extra, python=c.args.python)
 
 
 class Run:
