@@ -144,7 +144,12 @@ stats_fill(const struct child *c, struct ing_stats *st)
 	ctl_captures_stats(d->captures, &cs);
 	st->live_captures = cs.live;
 	st->captures_created = cs.created;
-	st->state_writes = d->counters.state_writes;
+	if (d->state_writer != NULL) {
+		struct ctl_state_writer_stats ws;
+
+		ctl_state_writer_stats(d->state_writer, &ws, NULL, 0);
+		st->state_writes = ws.written;
+	}
 	ctl_events_stats(d->events, &es);
 	st->events = es.emitted;
 }

@@ -56,6 +56,7 @@ struct ctl_capture {
 	int64_t		deadline_ms;	/* no extension past this */
 	int64_t		ended_ms;	/* done or failed at */
 	uint64_t	samples;	/* matching samples while live */
+	int64_t		retry_ms;	/* removing: try the switch again at */
 	char		why[CTL_CAPTURE_WHY_MAX]; /* how it ended, or failed */
 };
 
@@ -146,9 +147,12 @@ int	ctl_capture_id_number(const char *id, uint64_t *n);
 
 /*
  * The state file: the next sequence number and every live capture, as
- * JSON, written to path.tmp, fsync'd and renamed over path.  0, or -1
- * with why in err.
+ * JSON in a malloc'd *buf of *len bytes (0; -1: out of memory).
  */
+int	ctl_captures_serialize(const struct ctl_captures *, char **buf,
+	    size_t *len);
+/* The same written atomically to path (common/atomic_file.h): 0, or -1
+ * with why in err. */
 int	ctl_captures_save(const struct ctl_captures *, const char *path,
 	    char *err, size_t errlen);
 /*

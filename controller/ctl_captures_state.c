@@ -18,8 +18,8 @@
  * string's characters read back as U+0001..U+00FF, one per byte: loading
  * maps them back to the same bytes (a label from a list may be any bytes).
  *
- * Saving is atomic: PATH.tmp is written, flushed, fsync'd and renamed over
- * PATH, and the directory is fsync'd so the rename survives a crash too.
+ * Saving is atomic (common/atomic_file.h); the daemon serialises on its
+ * loop and leaves the writing to its state writer thread.
  * Loading checks everything and takes nothing from a bad file.
  */
 #include <errno.h>
@@ -34,6 +34,7 @@
 
 #include <jansson.h>
 
+#include "atomic_file.h"
 #include "ctl_captures.h"
 #include "json_writer.h"
 #include "log.h"
@@ -101,52 +102,18 @@ write_capture(void *ctx, const struct ctl_capture *c)
 	jw_object_end(w);
 }
 
-/* The directory part of path ("." when there is none). */
-static int
-dir_of(const char *path, char *buf, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (slash == NULL)
-		return snprintf(buf, size, ".") < (int)size ? 0 : -1;
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= size)
-		return -1;
-	memcpy(buf, path, n);
-	buf[n] = '\0';
-	return 0;
-}
-
 int
-ctl_captures_save(const struct ctl_captures *t, const char *path, char *err,
-    size_t errlen)
+ctl_captures_serialize(const struct ctl_captures *t, char **buf, size_t *len)
 {
 	struct ctl_captures_stats st;
 	struct json_writer w;
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	FILE *f = NULL;
-	int fd, n, dfd;
+	FILE *f;
+	int bad;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp) ||
-	    dir_of(path, dir, sizeof(dir)) == -1) {
-		snprintf(err, errlen, "state file path too long (%zu bytes)",
-		    strlen(path));
+	*buf = NULL;
+	*len = 0;
+	if ((f = open_memstream(buf, len)) == NULL)
 		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1) {
-		snprintf(err, errlen, "open %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	if ((f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errlen, "fdopen %s: %s", tmp, strerror(errno));
-		close(fd);
-		goto fail;
-	}
-
 	ctl_captures_stats(t, &st);
 	jw_begin(&w, f);
 	jw_u64(&w, "version", STATE_VERSION);
@@ -155,45 +122,32 @@ ctl_captures_save(const struct ctl_captures *t, const char *path, char *err,
 	ctl_captures_foreach(t, write_capture, &w);
 	jw_array_end(&w);
 	jw_end(&w);
-
 	/* The writer does not check each write: the stream remembers. */
-	errno = 0;
-	if (fflush(f) == EOF || ferror(f)) {
-		snprintf(err, errlen, "write %s: %s", tmp,
-		    errno ? strerror(errno) : "I/O error");
-		goto fail;
-	}
-	if (fsync(fileno(f)) == -1) {
-		snprintf(err, errlen, "fsync %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	n = fclose(f);
-	f = NULL;
-	if (n == EOF) {
-		snprintf(err, errlen, "close %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (rename(tmp, path) == -1) {
-		snprintf(err, errlen, "rename %s to %s: %s", tmp, path,
-		    strerror(errno));
-		goto fail;
-	}
-	/* The new file is in place; make the rename itself durable. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fsync(dfd) == -1) {
-		snprintf(err, errlen, "fsync directory %s: %s", dir,
-		    strerror(errno));
-		if (dfd != -1)
-			close(dfd);
+	bad = ferror(f);
+	if (fclose(f) == EOF || bad) {
+		free(*buf);
+		*buf = NULL;
+		*len = 0;
 		return -1;
 	}
-	close(dfd);
 	return 0;
-fail:
-	if (f != NULL)
-		fclose(f);
-	unlink(tmp);
-	return -1;
+}
+
+int
+ctl_captures_save(const struct ctl_captures *t, const char *path, char *err,
+    size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (ctl_captures_serialize(t, &buf, &len) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = atomic_file_write(path, buf, len, 0600, err, errlen);
+	free(buf);
+	return rc;
 }
 
 /* ---- loading --------------------------------------------------------- */

@@ -113,6 +113,7 @@ struct ctl_controller_config {
 	uint64_t		 api_max_body;	/* bytes */
 	const char		*user;		/* or NULL: keep */
 	const char		*group;		/* or NULL: user's group */
+	uint32_t		 shutdown_deadline_s; /* SIGTERM: rules off by */
 };
 
 /* One item of blacklists:; exactly one of url and file is set. */

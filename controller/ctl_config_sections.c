@@ -74,6 +74,9 @@ static const struct ctl_key controller_keys[] = {
 	  .def = "64K", .min = KIB, .max = 16 * MIB },
 	{ .name = "user", .type = CTL_T_NAME, .offset = C(user) },
 	{ .name = "group", .type = CTL_T_NAME, .offset = C(group) },
+	{ .name = "shutdown_deadline", .type = CTL_T_DURATION,
+	  .offset = C(shutdown_deadline_s), .def = "10s", .min = 1,
+	  .max = 3600 },
 };
 
 static int

@@ -129,6 +129,7 @@ on_tick(void *arg)
 	ctl_lifecycle_tick(arg, ctl_now_ms());
 	ctl_tables_reap(arg);
 	ctl_switches_reap(arg);
+	ctl_switches_tick(arg, ctl_now_ms());
 }
 
 static void
@@ -278,6 +279,10 @@ ctl_daemon_start(struct ctl_daemon *d, struct event_base *base,
 		log_warnx("state file %s: %s", d->state_path, err);
 		return -1;
 	}
+	if (ctl_state_start(d, err, sizeof(err)) == -1) {
+		log_warnx("state file %s: %s", d->state_path, err);
+		return -1;
+	}
 	if (listeners_open(d, cfg, err, sizeof(err)) == -1 ||
 	    ctl_api_start(d, err, sizeof(err)) == -1 ||
 	    ctl_tables_start(d, err, sizeof(err)) == -1 ||
@@ -310,7 +315,7 @@ static void
 stop_now(struct ctl_daemon *d)
 {
 	struct timeval soon = { 0, 0 };
-	uint32_t left = ctl_captures_removing(d);
+	uint32_t left = ctl_captures_removing(d, 0);
 
 	if (left > 0)
 		log_warnx("%u rules could not be removed in time; the state "
@@ -328,7 +333,7 @@ on_stop_wait(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ctl_captures_removing(d) == 0 ||
+	if (ctl_captures_removing(d, 1) == 0 ||
 	    ctl_now_ms() >= d->stop_deadline_ms) {
 		event_del(d->stop_wait);
 		stop_now(d);
@@ -345,13 +350,14 @@ ctl_daemon_stop(struct ctl_daemon *d)
 	d->stopping = 1;
 	listeners_close(d);		/* stop ingest first */
 	ctl_captures_foreach_live(d->captures, end_all, d);
-	if (ctl_captures_removing(d) == 0) {
+	if (ctl_captures_removing(d, 1) == 0) {
 		stop_now(d);
 		return;
 	}
 	/* Rules are coming off the switches: wait for them, up to a
 	 * deadline; the loop keeps serving the API meanwhile. */
-	d->stop_deadline_ms = ctl_now_ms() + CTL_STOP_DEADLINE_MS;
+	d->stop_deadline_ms = ctl_now_ms() +
+	    (int64_t)d->cfg->controller.shutdown_deadline_s * 1000;
 	d->stop_wait = event_new(d->base, -1, EV_PERSIST, on_stop_wait, d);
 	if (d->stop_wait == NULL || event_add(d->stop_wait, &tick) == -1)
 		stop_now(d);
@@ -367,6 +373,7 @@ ctl_daemon_free(struct ctl_daemon *d)
 	daemon_loop_stop(&d->loop);
 	if (d->stop_wait != NULL)
 		event_free(d->stop_wait);
+	ctl_state_stop(d);		/* after the last write */
 	ctl_captures_free(d->captures);
 	ctl_pairs_free(d->pairs);
 	ctl_flows_free(d->flows);
@@ -556,6 +563,9 @@ ctl_daemon_reload(struct ctl_daemon *d)
 	ctl_config_free(old);
 	d->loaded_ms = ctl_now_ms();
 	d->counters.reloads++;
+	/* New clients, perhaps new switches or URLs: reconcile with them as
+	 * at start-up. */
+	ctl_switches_reconcile(d);
 	w = ctl_event_begin(d->events, "reloaded");
 	jw_str(w, "config", d->config_path);
 	ctl_event_end(d->events);

@@ -25,6 +25,7 @@
 #include "ctl_captures.h"
 #include "ctl_config.h"
 #include "ctl_events.h"
+#include "ctl_state_writer.h"
 #include "ctl_flows.h"
 #include "ctl_listener.h"
 #include "ctl_policy.h"
@@ -35,11 +36,12 @@ struct event_base;
 struct httpd;
 
 #define CTL_MAX_PENDING		1024	/* captures waiting for approval */
+#define CTL_REMOVE_RETRY_MS	30000	/* a rule that would not come off */
+#define CTL_RELIST_MS		10000	/* a switch we could not list */
 #define CTL_KEEP_DONE		256	/* finished captures the API shows */
 #define CTL_MAX_PAIRS		65536	/* pairs remembered for thresholds */
 #define CTL_LOOKUP_MAX		BL_MAX_GROUPS
 #define CTL_MAX_RETIRED		8	/* fetchers waiting out a transfer */
-#define CTL_STOP_DEADLINE_MS	10000	/* SIGTERM: time to remove rules */
 
 /* One configured list as the daemon keeps it. */
 struct ctl_list_state {
@@ -68,6 +70,8 @@ struct ctl_switch_rt {
 	struct rule_client		*client;
 	struct ctl_daemon		*d;
 	size_t				 index;	/* in cfg->switches */
+	int64_t				 relist_ms; /* list again at (the
+						   start-up one failed) */
 };
 
 /* Counters of the whole pipeline (the per-module ones live in modules). */
@@ -82,7 +86,6 @@ struct ctl_counters {
 						   (by hand): capture_refused */
 	uint64_t	table_builds, table_build_failures;
 	uint64_t	reloads, reload_failures;
-	uint64_t	state_writes, state_write_failures;
 };
 
 struct ctl_daemon {
@@ -134,6 +137,10 @@ struct ctl_daemon {
 	struct ctl_events	*events;
 	char			 state_path[1024];
 	int			 state_dirty;
+	struct ctl_state_writer	*state_writer;	/* off the loop */
+	struct event		*state_ev;	/* write at the end of this pass */
+	uint64_t		 state_failures_seen, state_written_seen;
+	int			 state_failing;	/* logged, not yet recovered */
 	int			 reload_pending; /* SIGHUP during a table build */
 
 	struct daemon_loop	 loop;		/* signals and the 1 s tick */
@@ -177,8 +184,17 @@ void	ctl_capture_end(struct ctl_daemon *, struct ctl_capture *,
 	    const char *why, int64_t now_ms);
 /* Once a second: expire captures. */
 void	ctl_lifecycle_tick(struct ctl_daemon *, int64_t now_ms);
-/* Write the state file if something changed (force: even if not). */
+/* Write the state file if something changed (force: even if not): the
+ * snapshot is taken now, the writer thread writes it. */
 void	ctl_state_write(struct ctl_daemon *, int force);
+/* A capture changed: the state file is written once this pass of the loop
+ * is over, so a burst of transitions costs one snapshot. */
+void	ctl_state_changed(struct ctl_daemon *);
+/* Once a second: retry a snapshot, report write failures. */
+void	ctl_state_tick(struct ctl_daemon *);
+/* Start and stop the writer (state_path set). */
+int	ctl_state_start(struct ctl_daemon *, char *err, size_t errlen);
+void	ctl_state_stop(struct ctl_daemon *);
 /* "ADDR/LEN" as a string member. */
 void	ctl_jw_prefix(struct json_writer *, const char *key,
 	    const struct netaddr *, uint8_t plen);
@@ -204,8 +220,11 @@ void	ctl_switches_adopt(struct ctl_daemon *, struct ctl_switches_next *);
 void	ctl_switches_discard(struct ctl_switches_next *);
 /* Once a second: free retired clients that have become idle. */
 void	ctl_switches_reap(struct ctl_daemon *);
-/* Start-up: remove rules with our prefix that no live capture holds. */
+/* Start-up and reload: list every switch, remove rules with our prefix
+ * that no live capture holds, read back those of the active captures. */
 void	ctl_switches_reconcile(struct ctl_daemon *);
+/* Once a second: list again the switches that could not be listed. */
+void	ctl_switches_tick(struct ctl_daemon *, int64_t now_ms);
 /* Whether c's switch has a rules client (else it runs without a rule). */
 int	ctl_capture_has_rule(struct ctl_daemon *, const struct ctl_capture *);
 int	ctl_rule_install(struct ctl_daemon *, struct ctl_capture *, char *err,
@@ -216,8 +235,9 @@ void	ctl_capture_installed(struct ctl_daemon *, struct ctl_capture *,
 	    int ok, const char *error, int64_t now_ms);
 void	ctl_capture_removed(struct ctl_daemon *, struct ctl_capture *,
 	    int ok, const char *error, int64_t now_ms);
-/* Live captures in state removing (shutdown waits for none). */
-uint32_t ctl_captures_removing(struct ctl_daemon *);
+/* Live captures in state removing; in_flight: only those with a request
+ * under way, not those waiting to try again (shutdown waits for these). */
+uint32_t ctl_captures_removing(struct ctl_daemon *, int in_flight);
 
 /* ctl_tables.c */
 int	ctl_tables_start(struct ctl_daemon *, char *err, size_t errlen);

@@ -3,12 +3,11 @@
  * (pending in manual mode, else installing), active for `duration`
  * (extended while matching samples keep coming, never past
  * `max_duration`), then ended by expiry, by the API or at shutdown, with
- * a cooldown for its pair.  Every transition is an event and marks the
- * state file dirty; the file is written from the 1 s tick, not per change,
- * so a burst of captures costs one write.
- *
- * Rules on the switches are the rules module's business (a later step):
- * until a backend is wired in, "installing" completes at once.
+ * a cooldown for its pair.  Every transition is an event and rewrites
+ * the state file: the snapshot is taken at the end of the loop pass that
+ * made the change (so a burst costs one) and written by the state writer
+ * thread.  A capture whose switch has no rules client completes
+ * "installing" at once.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +16,6 @@
 #include "ctl_daemon.h"
 #include "json_flow.h"
 #include "log.h"
-
-#define STATE_FILE	"captures.json"
 
 void
 ctl_jw_prefix(struct json_writer *w, const char *key,
@@ -101,7 +98,7 @@ capture_event(struct ctl_daemon *d, const char *type,
 	ctl_capture_json(w, c, d->cfg);
 	jw_object_end(w);
 	ctl_event_end(d->events);
-	d->state_dirty = 1;
+	ctl_state_changed(d);
 }
 
 /* The rule is in place (or there is none to place): the capture runs. */
@@ -193,16 +190,34 @@ ctl_capture_removed(struct ctl_daemon *d, struct ctl_capture *c, int ok,
 		finish(d, c, CTL_CAP_DONE, "capture_ended", why, now_ms);
 		return;
 	}
-	/* Left for the next start's reconcile, which removes orphans. */
-	snprintf(why, sizeof(why), "rule not removed: %s", error);
-	finish(d, c, CTL_CAP_FAILED, "capture_failed", why, now_ms);
+	/* The rule may still be on the switch: the capture stays removing
+	 * (holding its switch's budget, and in the state file) and the tick
+	 * tries again; at shutdown the next start does. */
+	log_warnx("capture %s: rule not removed (%s); trying again in %d s",
+	    c->id, error, CTL_REMOVE_RETRY_MS / 1000);
+	c->retry_ms = now_ms + CTL_REMOVE_RETRY_MS;
+	ctl_state_changed(d);
+}
+
+static void
+count_in_flight(void *ctx, struct ctl_capture *c)
+{
+	uint32_t *n = ctx;
+
+	if (c->state == CTL_CAP_REMOVING && c->retry_ms == 0)
+		(*n)++;
 }
 
 uint32_t
-ctl_captures_removing(struct ctl_daemon *d)
+ctl_captures_removing(struct ctl_daemon *d, int in_flight)
 {
 	struct ctl_captures_stats st;
+	uint32_t n = 0;
 
+	if (in_flight) {
+		ctl_captures_foreach_live(d->captures, count_in_flight, &n);
+		return n;
+	}
 	ctl_captures_stats(d->captures, &st);
 	return (uint32_t)st.by_state[CTL_CAP_REMOVING];
 }
@@ -341,6 +356,16 @@ expire_one(void *ctx, struct ctl_capture *c)
 	if (c->state == CTL_CAP_ACTIVE && c->expires_ms <= x->now_ms)
 		ctl_capture_end(x->d, c, c->expires_ms >= c->deadline_ms ?
 		    "reached max_duration" : "expired", x->now_ms);
+	else if (c->state == CTL_CAP_REMOVING && c->retry_ms != 0 &&
+	    c->retry_ms <= x->now_ms) {
+		c->retry_ms = 0;
+		if (!ctl_capture_has_rule(x->d, c))	/* its switch went */
+			finish(x->d, c, CTL_CAP_FAILED, "capture_failed",
+			    "rule not removed: its switch is no longer "
+			    "configured", x->now_ms);
+		else if (ctl_rule_remove(x->d, c) == -1)
+			c->retry_ms = x->now_ms + CTL_REMOVE_RETRY_MS;
+	}
 }
 
 void
@@ -349,26 +374,5 @@ ctl_lifecycle_tick(struct ctl_daemon *d, int64_t now_ms)
 	struct expire_walk x = { d, now_ms };
 
 	ctl_captures_foreach_live(d->captures, expire_one, &x);
-	ctl_state_write(d, 0);
-}
-
-void
-ctl_state_write(struct ctl_daemon *d, int force)
-{
-	char err[512];
-
-	if (!d->state_dirty && !force)
-		return;
-	if (d->state_path[0] == '\0')
-		snprintf(d->state_path, sizeof(d->state_path), "%s/%s",
-		    d->cfg->controller.state_dir, STATE_FILE);
-	if (ctl_captures_save(d->captures, d->state_path, err,
-	    sizeof(err)) == -1) {
-		/* Keep it dirty: the next tick tries again. */
-		if (d->counters.state_write_failures++ == 0)
-			log_warnx("state file: %s", err);
-		return;
-	}
-	d->counters.state_writes++;
-	d->state_dirty = 0;
+	ctl_state_tick(d);
 }

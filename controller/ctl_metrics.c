@@ -37,6 +37,23 @@ seconds(int64_t ms)
 }
 
 static void
+state_metrics(FILE *out, const struct ctl_daemon *d)
+{
+	struct ctl_state_writer_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (d->state_writer != NULL)
+		ctl_state_writer_stats(d->state_writer, &st, NULL, 0);
+	prom_single_u64(out, "finderscope_state_snapshots_total", PROM_COUNTER,
+	    "State file snapshots taken (one per loop pass with changes).",
+	    st.submitted);
+	prom_single_u64(out, "finderscope_state_writes_total", PROM_COUNTER,
+	    "State file writes.", st.written);
+	prom_single_u64(out, "finderscope_state_write_failures_total",
+	    PROM_COUNTER, "State file writes that failed.", st.failures);
+}
+
+static void
 process_metrics(FILE *out, const struct ctl_daemon *d)
 {
 	struct prom_label l = { "version", FINDERSCOPE_VERSION };
@@ -62,11 +79,7 @@ process_metrics(FILE *out, const struct ctl_daemon *d)
 	prom_single_u64(out, "finderscope_reload_failures_total",
 	    PROM_COUNTER, "Configuration reloads refused (the old one kept).",
 	    d->counters.reload_failures);
-	prom_single_u64(out, "finderscope_state_writes_total", PROM_COUNTER,
-	    "State file writes.", d->counters.state_writes);
-	prom_single_u64(out, "finderscope_state_write_failures_total",
-	    PROM_COUNTER, "State file writes that failed.",
-	    d->counters.state_write_failures);
+	state_metrics(out, d);
 }
 
 static void

@@ -2,7 +2,9 @@
  * ctl_switches.c - the controller's side of the switches: one rules
  * client per configured switch (rules/rules.h), and the three things the
  * capture lifecycle asks of it: install a capture's rule, remove it, and
- * at start-up remove the rules of ours that no live capture holds.
+ * at start-up reconcile with what each switch holds: remove the rules of
+ * ours that no live capture holds, read back those of the active ones
+ * (and install again what a rebooted switch lost).
  *
  * Callbacks find their capture again by the ACL name (rule_prefix + id),
  * never by a pointer: a capture may end while its request is in flight.
@@ -351,7 +353,86 @@ ctl_rule_remove(struct ctl_daemon *d, struct ctl_capture *c)
 	return 0;
 }
 
-/* ---- start-up: remove what no live capture holds ------------------- */
+/* ---- start-up: remove what no live capture holds, verify the rest --- */
+
+static void
+on_reinstalled(void *arg, const struct rule_result *r)
+{
+	struct ctl_daemon *d = arg;
+	struct ctl_capture *c = capture_of(d, r->name);
+	char why[512];	/* cut to CTL_CAPTURE_WHY_MAX when stored */
+
+	rule_event(d, "rule_reinstalled", r);
+	if (c == NULL || c->state != CTL_CAP_ACTIVE || r->status == RULE_OK)
+		return;
+	snprintf(why, sizeof(why), "rule lost on the switch and not "
+	    "installed again: %s", r->error);
+	ctl_capture_end(d, c, why, ctl_now_ms());
+}
+
+static void
+on_verified(void *arg, const struct rule_result *r)
+{
+	struct ctl_daemon *d = arg;
+	struct ctl_capture *c = capture_of(d, r->name);
+	struct ctl_switch_rt *sw;
+	struct rule_capture rc;
+	char name[RULE_NAME_MAX + 1], err[256], why[512];
+
+	rule_event(d, "rule_verified", r);
+	if (c == NULL || c->state != CTL_CAP_ACTIVE)
+		return;
+	switch (r->status) {
+	case RULE_OK:
+		log_info("capture %s: rule %s is on the switch", c->id,
+		    r->name);
+		return;
+	case RULE_ERROR:
+		/* Unreachable now: the capture runs on, and its removal at
+		 * expiry retries like any other. */
+		log_warnx("capture %s: rule %s not verified: %s", c->id,
+		    r->name, r->error);
+		return;
+	case RULE_COMPILE_FAILED:
+		snprintf(why, sizeof(why), "rule does not compile on the "
+		    "switch: %s", r->error);
+		ctl_capture_end(d, c, why, ctl_now_ms());
+		return;
+	case RULE_ABSENT:
+	case RULE_MISMATCH:
+		break;
+	}
+	/* The switch lost it (a reboot) or holds other lines: put ours
+	 * back; the capture keeps its times. */
+	log_warnx("capture %s: rule %s is %s on the switch; installing it "
+	    "again", c->id, r->name, rule_status_name(r->status));
+	if ((sw = switch_of(d, c)) == NULL ||
+	    rule_of(d, c, &rc, name, sizeof(name), err, sizeof(err)) == -1 ||
+	    sw->ops->install(sw->client, name, &rc, on_reinstalled, d, err,
+	    sizeof(err)) == -1) {
+		snprintf(why, sizeof(why), "rule lost on the switch and not "
+		    "installed again: %s", sw == NULL ? "no client" : err);
+		ctl_capture_end(d, c, why, ctl_now_ms());
+	}
+}
+
+/* Read back the rule of an active capture of switch sw. */
+static void
+verify_one(void *ctx, struct ctl_capture *c)
+{
+	struct ctl_switch_rt *sw = ctx;
+	struct ctl_daemon *d = sw->d;
+	struct rule_capture rc;
+	char name[RULE_NAME_MAX + 1], err[256];
+
+	if (c->state != CTL_CAP_ACTIVE || c->sw != (int32_t)sw->index)
+		return;
+	if (rule_of(d, c, &rc, name, sizeof(name), err, sizeof(err)) == -1 ||
+	    sw->ops->verify(sw->client, name, &rc, on_verified, d, err,
+	    sizeof(err)) == -1)
+		log_warnx("capture %s: cannot verify its rule: %s", c->id,
+		    err);
+}
 
 static void
 on_orphan_removed(void *arg, const struct rule_result *r)
@@ -377,10 +458,13 @@ on_listed(void *arg, const struct rule_result *r)
 	size_t i;
 
 	if (r->status != RULE_OK) {
-		log_warnx("switch %s: cannot list its rules: %s",
-		    d->cfg->switches[sw->index].name, r->error);
+		log_warnx("switch %s: cannot list its rules (trying again in "
+		    "%d s): %s", d->cfg->switches[sw->index].name,
+		    CTL_RELIST_MS / 1000, r->error);
+		sw->relist_ms = ctl_now_ms() + CTL_RELIST_MS;
 		return;
 	}
+	sw->relist_ms = 0;
 	for (i = 0; i < r->n_names; i++) {
 		/* Only ours: names with our prefix, never anyone else's. */
 		if (strncmp(r->names[i], prefix, strlen(prefix)) != 0)
@@ -393,18 +477,43 @@ on_listed(void *arg, const struct rule_result *r)
 		    d, err, sizeof(err)) == -1)
 			log_warnx("orphaned rule %s: %s", r->names[i], err);
 	}
+	ctl_captures_foreach_live(d->captures, verify_one, sw);
+}
+
+static void
+relist(struct ctl_switch_rt *sw)
+{
+	char err[256];
+
+	sw->relist_ms = 0;
+	if (sw->ops->list(sw->client, on_listed, sw, err, sizeof(err)) == -1) {
+		log_warnx("switch %s: %s", sw->d->cfg->switches[sw->index].name,
+		    err);
+		sw->relist_ms = ctl_now_ms() + CTL_RELIST_MS;
+	}
 }
 
 void
 ctl_switches_reconcile(struct ctl_daemon *d)
 {
-	char err[256];
 	size_t i;
 
 	for (i = 0; i < d->n_sw; i++)
-		if (d->sw[i].client != NULL && d->sw[i].ops->list(
-		    d->sw[i].client, on_listed, &d->sw[i], err,
-		    sizeof(err)) == -1)
-			log_warnx("switch %s: %s", d->cfg->switches[i].name,
-			    err);
+		if (d->sw[i].client != NULL)
+			relist(&d->sw[i]);
+}
+
+/* A switch that could not be listed at start-up is listed again until it
+ * answers: orphans left while it was unreachable are still ours to remove. */
+void
+ctl_switches_tick(struct ctl_daemon *d, int64_t now_ms)
+{
+	size_t i;
+
+	if (d->stopping)
+		return;
+	for (i = 0; i < d->n_sw; i++)
+		if (d->sw[i].client != NULL && d->sw[i].relist_ms != 0 &&
+		    d->sw[i].relist_ms <= now_ms)
+			relist(&d->sw[i]);
 }

@@ -646,8 +646,10 @@ def case_switch(t, args, wd):
 
 def case_switch_faults(t, args, wd):
     """A compile failure fails the capture with the switch's message; 500s
-    are retried; kill -9 with a capture active, then a restart: the active
-    one and its rule are kept, a rule the state file does not hold goes."""
+    are retried; kill -9 with captures active, then a restart: the active
+    ones are read back from the switch and kept, a rule lost or changed
+    while we were down is installed again, and a rule the state file does
+    not hold goes."""
     os.makedirs(wd, exist_ok=True)
     sim = SwitchSim(wd)
     pw = os.path.join(wd, "leaf1.pass")
@@ -680,14 +682,32 @@ def case_switch_faults(t, args, wd):
                                c["local"] == "10.1.2.4" for c in live(d)),
                    "active after retries", timeout=15)
         active = [c for c in live(d) if c["local"] == "10.1.2.4"][0]
-        d.wait_for(lambda: any(c.get("state") == "active" for c in json.load(
-            open(os.path.join(d.state_dir, "captures.json")))
-            .get("captures", [])), "the state file to hold it active")
+        # Two more: the switch will lose one and garble the other.
+        d.send([f.pair("10.1.2.5", LISTED), f.pair("10.1.2.6", LISTED)])
+        d.wait_for(lambda: len([c for c in live(d)
+                                if c["state"] == "active"]) == 3,
+                   "three active captures")
+        by_local = {c["local"]: c for c in live(d)}
+        lost = "fscope_" + by_local["10.1.2.5"]["id"]
+        garbled = "fscope_" + by_local["10.1.2.6"]["id"]
+        # Every transition rewrites the state file at once (the writer
+        # thread's fsyncs take milliseconds; the tick is a second away).
+        def state_active():
+            with open(os.path.join(d.state_dir, "captures.json")) as fh:
+                return sorted(c["id"] for c in json.load(fh)["captures"]
+                              if c.get("state") == "active")
+        d.wait_for(lambda: state_active() == sorted(
+            c["id"] for c in by_local.values()),
+            "the state file to hold the three", timeout=0.5)
+        good = sim.state()["acls"][garbled]
         d.kill()
-        # While it is down, someone's stale rule of ours appears.
+        # While it is down, someone's stale rule of ours appears, the
+        # switch loses one rule (a reboot) and holds other lines for one.
         rule = ("-A FORWARD --in-interface swp+ -s 10.9.9.9 -d 203.0.113.1"
                 " -j ERSPAN --src-ip 10.0.0.52 --dst-ip 10.0.0.70")
         sim.put("fscope_c777", ["[iptables]", rule])
+        sim.delete(lost)
+        sim.put(garbled, ["[iptables]", rule])
         d.wait_for(lambda: "fscope_c777" in sim.state()["acls"], "stale")
         d2 = Daemon.__new__(Daemon)
         d2.__dict__.update(d.__dict__)
@@ -696,9 +716,20 @@ def case_switch_faults(t, args, wd):
                     "the stale rule to be removed")
         t.check("fscope_" + active["id"] in sim.state()["acls"],
                 "the active capture's rule is kept")
-        back = [c for c in live(d2) if c["id"] == active["id"]]
-        t.check(back and back[0]["state"] == "active",
-                "the active capture is back: %r" % back)
+        d2.wait_for(lambda: sim.state()["acls"].get(lost) is not None,
+                    "the lost rule to be installed again")
+        d2.wait_for(lambda: sim.state()["acls"].get(garbled) == good,
+                    "the garbled rule to be put right")
+        t.check(sim.state()["acls"][lost][0] == "[iptables]" and
+                len(sim.state()["acls"][lost]) == 3,
+                "the reinstalled rule: %r" % sim.state()["acls"][lost])
+        d2.wait_for(lambda: d2.event_types().count("rule_reinstalled") == 2,
+                    "two rule_reinstalled events")
+        types = d2.event_types()
+        t.check(types.count("rule_verified") == 3,
+                "three verified: %r" % types)
+        back = [c for c in live(d2) if c["state"] == "active"]
+        t.check(len(back) == 3, "the three are back, active: %r" % back)
         rc, _ = d2.stop(timeout=15)
         t.check(rc == 0, "exit status %r" % rc)
         ours = [n for n in sim.state()["acls"] if n.startswith("fscope_")]
@@ -707,6 +738,87 @@ def case_switch_faults(t, args, wd):
         d.kill()
         sim.close()
 
+
+
+def case_shutdown_deadline(t, args, wd):
+    """SIGTERM while the switch is slow: the controller waits
+    shutdown_deadline for the rules to come off, no longer, and leaves the
+    captures in the state file as removing; the next start finishes them.
+    A switch that refuses outright does not hold the exit up to the
+    deadline."""
+    os.makedirs(wd, exist_ok=True)
+    sim = SwitchSim(wd)
+    pw = os.path.join(wd, "leaf1.pass")
+    with open(pw, "w") as fh:
+        fh.write(sim.password + "\n")
+    os.chmod(pw, 0o600)
+    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
+                "    url: %s\n    user: %s\n    password_file: %s\n"
+                "    erspan_source: 10.0.0.52\n    timeout: 4s\n"
+                % (sim.url(), sim.user, pw))
+    d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 5m\n"
+               "cooldown: 0s", switches=switches,
+               extra_controller="shutdown_deadline: 2s\n")
+    f = Flows()
+
+    def state_file():
+        with open(os.path.join(d.state_dir, "captures.json")) as fh:
+            return json.load(fh)["captures"]
+
+    def ours():
+        return sorted(n for n in sim.state()["acls"]
+                      if n.startswith("fscope_"))
+    try:
+        d.start()
+        d.send([f.pair(LOCAL, LISTED), f.pair("10.1.2.4", LISTED)])
+        d.wait_for(lambda: len([c for c in live(d)
+                                if c["state"] == "active"]) == 2,
+                   "two active captures")
+        # Both DELETEs will take 5 s: longer than the deadline.
+        sim.fault(kind="delay", delay=5, count=2)
+        rc, took = d.stop(timeout=15)
+        t.check(rc == 0, "exit status %r" % rc)
+        t.check(1.8 <= took <= 3.5, "waited the 2 s deadline: %.2f s" % took)
+        left = state_file()
+        t.check(sorted(c["state"] for c in left) == ["removing"] * 2,
+                "the state file keeps both, removing: %r" % left)
+        time.sleep(4)		# the slow DELETEs finish on the switch
+        d2 = Daemon.__new__(Daemon)
+        d2.__dict__.update(d.__dict__)
+        d2.start()
+        d2.wait_for(lambda: live(d2) == [], "the next start to end them")
+        t.check(state_file() == [], "the state file holds no capture")
+        t.check(ours() == [], "no rule of ours: %r" % ours())
+
+        # Refused outright: the removals fail fast, and so does the exit.
+        d2.send([f.pair("10.1.2.5", LISTED)])
+        d2.wait_for(lambda: [c for c in live(d2)
+                             if c["state"] == "active"], "a capture")
+        name = "fscope_" + live(d2)[0]["id"]
+        sim.fault(kind="down", delay=3)
+        time.sleep(0.3)
+        rc, took = d2.stop(timeout=15)
+        t.check(rc == 0 and took < 1.9,
+                "a refusing switch: exit %r in %.2f s" % (rc, took))
+        t.check([c["state"] for c in state_file()] == ["removing"],
+                "kept as removing: %r" % state_file())
+
+        def switch_up():
+            try:
+                return sim.acl("GET", "") == 200
+            except OSError:
+                return False
+        d2.wait_for(switch_up, "the switch to come back", timeout=10)
+        t.check(ours() == [name], "its rule is still there: %r" % ours())
+        d3 = Daemon.__new__(Daemon)
+        d3.__dict__.update(d.__dict__)
+        d3.start()
+        d3.wait_for(lambda: ours() == [], "the next start to remove it")
+        rc, _ = d3.stop(timeout=15)
+        t.check(rc == 0, "exit status %r" % rc)
+    finally:
+        d.kill()
+        sim.close()
 
 
 def case_token(t, args, wd):

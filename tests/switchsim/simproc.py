@@ -71,16 +71,23 @@ class SwitchSim:
     def state(self):
         return self.ctl("GET", "/state")
 
-    def put(self, name, lines):
-        """PUT an ACL through the switch API, as another client would."""
+    def acl(self, method, name, lines=None):
+        """One call of the switch API, as another client would make it."""
         auth = base64.b64encode(("%s:%s" % (self.user, self.password))
                                 .encode()).decode()
+        data = None if lines is None else json.dumps(lines).encode()
         req = urllib.request.Request(
-            self.url() + name, data=json.dumps(lines).encode(), method="PUT",
+            self.url() + name, data=data, method=method,
             headers={"Content-Type": "application/json",
                      "Authorization": "Basic " + auth})
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status
+
+    def put(self, name, lines):
+        return self.acl("PUT", name, lines)
+
+    def delete(self, name):
+        return self.acl("DELETE", name)
 
     def close(self):
         if self.proc.poll() is None:
