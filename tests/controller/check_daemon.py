@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import struct
@@ -817,6 +818,112 @@ def case_shutdown_deadline(t, args, wd):
         rc, _ = d3.stop(timeout=15)
         t.check(rc == 0, "exit status %r" % rc)
     finally:
+        d.kill()
+        sim.close()
+
+
+def case_injection(t, args, wd):
+    """Nothing from the network reaches rule text: list lines and labels
+    with ';', quotes, spaces, newlines, '-j' or overlong text, and REST
+    bodies carrying the same, end as rejected lines, labels in events or
+    400s; every line PUT to the switch is rendered from parsed addresses
+    and matches the one rule shape exactly."""
+    os.makedirs(wd, exist_ok=True)
+    sim = SwitchSim(wd)
+    pw = os.path.join(wd, "leaf1.pass")
+    with open(pw, "w") as fh:
+        fh.write(sim.password + "\n")
+    os.chmod(pw, 0o600)
+    hostile = [
+        "203.0.113.5; -j DROP",
+        "\"198.51.100.9\" -j ACCEPT",
+        "203.0.113.6 --dst-ip 1.2.3.4 -j ACCEPT",
+        "-A FORWARD -j DROP",
+        "203.0.113.7'",
+        "203.0.113.8\r-A INPUT -j DROP",
+        "2" * 5000,
+        "203.0.113.0/24;reboot",
+    ]
+    lists = {
+        # Emerging Threats labels the entries after a comment: a hostile
+        # label travels with the match, never into the rule.
+        "bad": "# c2; -j DROP \"x\" --dst-ip 6.6.6.6\n203.0.113.0/24\n" +
+               "\n".join(hostile) + "\n",
+        "ok": "192.0.2.250\n"}
+    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
+                "    url: %s\n    user: %s\n    password_file: %s\n"
+                "    erspan_source: 10.0.0.52\n    max_active: 16\n"
+                % (sim.url(), sim.user, pw))
+    d = Daemon(args.bin, wd, lists=lists,
+               capture="receiver: 10.0.0.70\nduration: 5m\ncooldown: 0s\n"
+               "max_active: 16", switches=switches)
+    f = Flows()
+    try:
+        d.start()
+        remotes = ["203.0.113.5", "203.0.113.6", "203.0.113.7",
+                   "203.0.113.8", "198.51.100.9"]
+        d.send([f.pair("10.1.2.%d" % (i + 10), r)
+                for i, r in enumerate(remotes)])
+        bodies = [
+            {"local": "10.7.7.7; -j DROP", "remote": "192.0.2.77"},
+            {"local": "10.7.7.7", "remote": "192.0.2.77 -j ACCEPT"},
+            {"local": "10.7.7.7\n-A INPUT", "remote": "192.0.2.77"},
+            {"local": "10.7.7.7", "remote": "\"192.0.2.77\""},
+            {"local": "10.7.7.7", "remote": "192.0.2.77/24;x"},
+            {"local": "10.7.7.7", "remote": "1" * 3000},
+            {"local": "10.7.7.7", "remote": "192.0.2.77",
+             "duration": "30s; -j DROP"},
+        ]
+        for b in bodies:
+            st, e = d.json("POST", "/api/v1/captures", b)
+            t.check(st == 400, "hostile body refused: %r -> %d %r" %
+                    (b, st, e))
+        bodies.append({"local": "10.7.7.7", "remote": "192.0.2.77",
+                       "agent": "192.0.2.10 -j DROP"})
+        st, e = d.json("POST", "/api/v1/captures", bodies[-1])
+        t.check(st == 400, "hostile agent refused: %d %r" % (st, e))
+        st, mc = d.json("POST", "/api/v1/captures",
+                        {"local": "10.7.7.7", "remote": "192.0.2.77",
+                         "agent": "192.0.2.10"})
+        t.check(st == 201, "a clean manual capture: %d %r" % (st, mc))
+        # 198.51.100.9 is only on a line that was refused: no capture.
+        d.wait_for(lambda: len([c for c in live(d)
+                                if c["state"] == "active"]) == 5,
+                   "the captures to be active")
+        t.check(not [c for c in live(d) if c["remote"] == "198.51.100.9"],
+                "a refused list line does not trigger")
+        addr = r"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})"
+        shape = re.compile(r"^-A FORWARD --in-interface swp\+ -s %s -d %s "
+                           r"-j ERSPAN --src-ip 10\.0\.0\.52 --dst-ip "
+                           r"10\.0\.0\.70$" % (addr, addr))
+        allowed = set(remotes) | {"10.7.7.7", "192.0.2.77"} | \
+            {"10.1.2.%d" % (i + 10) for i in range(len(remotes))}
+        puts = [r for r in sim.state()["requests"] if r["method"] == "PUT"]
+        t.check(len(puts) == 5, "one PUT per capture: %d" % len(puts))
+        bad = []
+        for r in puts:
+            body = r.get("body") or []
+            if body[:1] != ["[iptables]"] or len(body) != 3:
+                bad.append(body)
+                continue
+            for line in body[1:]:
+                m = shape.match(line)
+                if not m or not set(m.groups()) <= allowed:
+                    bad.append(line)
+        t.check(bad == [], "every rule line has the one shape, from "
+                "parsed addresses: %r" % bad[:5])
+        blob = json.dumps([r.get("body") for r in puts])
+        for needle in (";", "DROP", "ACCEPT", "INPUT", "6.6.6.6", "1.2.3.4",
+                       "\\r", "\\n", "'", "\\\""):
+            t.check(needle not in blob, "%r never reaches a rule" % needle)
+        st, lists_view = d.json("GET", "/api/v1/blacklists")
+        t.check(st == 200 and "bad" in json.dumps(lists_view),
+                "lists view: %d" % st)
+    finally:
+        rc, _ = d.stop(timeout=15)
+        t.check(rc == 0, "exit status %r" % rc)
+        ours = [n for n in sim.state()["acls"] if n.startswith("fscope_")]
+        t.check(ours == [], "no rule of ours after SIGTERM: %r" % ours)
         d.kill()
         sim.close()
 
