@@ -37,7 +37,7 @@ static const struct api_route api_routes[] = {
 	{ HTTPD_POST, "/api/v1/captures/*/approve", ctl_api_capture_approve },
 	{ HTTPD_GET | HTTPD_DELETE, "/api/v1/captures/*", ctl_api_capture },
 	{ HTTPD_GET, "/api/v1/events/stream", ctl_api_events_stream },
-	{ HTTPD_GET, "/api/v1/events", ctl_api_events },
+	{ HTTPD_GET | HTTPD_POST, "/api/v1/events", ctl_api_events },
 };
 
 int

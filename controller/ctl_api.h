@@ -62,6 +62,30 @@ int	ctl_api_parse_capture_request(const struct ctl_config *,
 	    const char *body, size_t len, struct ctl_capture_request *,
 	    char *why, size_t whylen);
 
+/* ctl_api_report.c: POST /api/v1/events, a receiver's report */
+struct ctl_report {
+	char		capture[64];	/* "" when none */
+	uint32_t	key_id;
+	char		key_name[64];	/* "" when none */
+	struct netaddr	src, dst;	/* the direction of the hit */
+	uint16_t	sport, dport;
+	uint8_t		proto;
+	int		direction;	/* 0 none, 1 client->server, 2 back */
+	uint64_t	offset;
+	char		session[256];	/* the session folder, "" when none */
+};
+
+/*
+ * Parse a report: a JSON object with "type": "key_hit", "key_id", "src",
+ * "dst" and optional "capture", "key_name" ([A-Za-z0-9_.-]), "sport",
+ * "dport", "proto", "direction", "offset", "session" (a path of
+ * [A-Za-z0-9_.-/:] without ".."); nothing else.  0, or -1 with why.
+ */
+int	ctl_api_parse_report(const char *body, size_t len,
+	    struct ctl_report *, char *why, size_t whylen);
+struct ctl_daemon;
+void	ctl_api_report(struct httpd_req *, struct ctl_daemon *);
+
 /* ---- helpers (ctl_api.c) ---------------------------------------------- */
 
 /* key: "2026-05-01T12:00:00.000Z" (UTC), or null for ms <= 0. */

@@ -154,6 +154,10 @@ ctl_api_events(struct httpd_req *req, void *ctx)
 	struct timeval tv;
 	uint64_t after, wait, limit, last;
 
+	if (httpd_req_method(req) == HTTPD_POST) {
+		ctl_api_report(req, d);
+		return;
+	}
 	if (ctl_api_query_uint(req, "after", 0, 0, UINT64_MAX, &after) ==
 	    -1 || ctl_api_query_uint(req, "wait", 0, 0, EVENTS_WAIT_MAX,
 	    &wait) == -1 || ctl_api_query_uint(req, "limit",

@@ -86,6 +86,9 @@ struct ctl_counters {
 						   (by hand): capture_refused */
 	uint64_t	table_builds, table_build_failures;
 	uint64_t	reloads, reload_failures;
+	uint64_t	reports;		/* POST /api/v1/events taken */
+	uint64_t	reports_refused;	/* ... answered 400 */
+	uint64_t	reports_extended;	/* ... that extended a capture */
 };
 
 struct ctl_daemon {

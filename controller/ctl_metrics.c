@@ -80,6 +80,14 @@ process_metrics(FILE *out, const struct ctl_daemon *d)
 	    PROM_COUNTER, "Configuration reloads refused (the old one kept).",
 	    d->counters.reload_failures);
 	state_metrics(out, d);
+	prom_single_u64(out, "finderscope_reports_total", PROM_COUNTER,
+	    "Receiver reports (key hits) taken.", d->counters.reports);
+	prom_single_u64(out, "finderscope_reports_refused_total",
+	    PROM_COUNTER, "Receiver reports refused (bad body).",
+	    d->counters.reports_refused);
+	prom_single_u64(out, "finderscope_reports_extended_total",
+	    PROM_COUNTER, "Receiver reports that extended their capture.",
+	    d->counters.reports_extended);
 }
 
 static void

@@ -928,6 +928,62 @@ def case_injection(t, args, wd):
         sim.close()
 
 
+def case_report(t, args, wd):
+    """POST /api/v1/events: a receiver's key hit extends its capture (by
+    duration, not past max_duration) and is an event; bad reports are
+    400 and change nothing; the bearer token guards it like the rest."""
+    os.makedirs(wd, exist_ok=True)
+    tok = os.path.join(wd, "api.token")
+    with open(tok, "w") as fh:
+        fh.write("s3cret-token-for-tests\n")
+    os.chmod(tok, 0o600)
+    d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 20s\n"
+               "max_duration: 1h",
+               extra_controller="api_token_file: %s\n" % tok)
+    d.token = "s3cret-token-for-tests"
+    f = Flows()
+    try:
+        d.start()
+        d.send([f.pair(LOCAL, LISTED)])
+        d.wait_for(lambda: len(live(d)) == 1, "a capture")
+        c = live(d)[0]
+        time.sleep(1.2)
+        hit = {"type": "key_hit", "capture": c["id"], "key_id": 1,
+               "key_name": "malware", "src": LOCAL, "dst": LISTED,
+               "sport": 51514, "dport": 80, "proto": 6,
+               "direction": "client_to_server", "offset": 42,
+               "session": "/tmp/sessions/2026-11-22/101500_x"}
+        st, body = d.json("POST", "/api/v1/events", hit)
+        t.check(st == 202 and body.get("extended") is True and
+                body.get("known") is True, "extended: %d %r" % (st, body))
+        after = [x for x in live(d) if x["id"] == c["id"]][0]
+        t.check(after["expires"] > c["expires"], "expires later: %s -> %s"
+                % (c["expires"], after["expires"]))
+        ev = [e for e in d.events()["events"] if e["type"] == "key_hit"]
+        t.check(len(ev) == 1 and ev[0].get("capture") == c["id"] and
+                ev[0].get("key_name") == "malware" and
+                ev[0].get("extended") is True, "the key_hit event: %r" % ev)
+        hit2 = dict(hit, capture="c999")
+        st, body = d.json("POST", "/api/v1/events", hit2)
+        t.check(st == 202 and body.get("known") is False and
+                body.get("extended") is False, "unknown capture: %r" % body)
+        for bad in ({"type": "key_hit"}, dict(hit, capture="c1 -j DROP"),
+                    dict(hit, session="../etc"), dict(hit, extra=1)):
+            st, body = d.json("POST", "/api/v1/events", bad)
+            t.check(st == 400 and "error" in body, "refused: %r -> %d" %
+                    (bad, st))
+        st, _ = d.json("POST", "/api/v1/events", hit, token="wrong")
+        t.check(st == 401, "wrong token: %d" % st)
+        m = d.metrics()
+        t.check(metric(m, "finderscope_reports_total") == 2 and
+                metric(m, "finderscope_reports_refused_total") == 4 and
+                metric(m, "finderscope_reports_extended_total") == 1,
+                "report metrics")
+    finally:
+        rc, _ = d.stop()
+        t.check(rc == 0, "exit status %r" % rc)
+
+
 def case_token(t, args, wd):
     """A bearer token from a file: required everywhere but /healthz."""
     tok = os.path.join(wd, "api.token")
