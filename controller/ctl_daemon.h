@@ -38,6 +38,9 @@ struct httpd;
 #define CTL_MAX_PENDING		1024	/* captures waiting for approval */
 #define CTL_REMOVE_RETRY_MS	30000	/* a rule that would not come off */
 #define CTL_RELIST_MS		10000	/* a switch we could not list */
+#define CTL_STATE_DELAY_MS	20	/* a change to its state file snapshot:
+					   the change's own I/O (a PUT) goes
+					   first, and a burst takes one */
 #define CTL_KEEP_DONE		256	/* finished captures the API shows */
 #define CTL_MAX_PAIRS		65536	/* pairs remembered for thresholds */
 #define CTL_LOOKUP_MAX		BL_MAX_GROUPS
@@ -190,8 +193,8 @@ void	ctl_lifecycle_tick(struct ctl_daemon *, int64_t now_ms);
 /* Write the state file if something changed (force: even if not): the
  * snapshot is taken now, the writer thread writes it. */
 void	ctl_state_write(struct ctl_daemon *, int force);
-/* A capture changed: the state file is written once this pass of the loop
- * is over, so a burst of transitions costs one snapshot. */
+/* A capture changed: a snapshot for the state file is taken
+ * CTL_STATE_DELAY_MS later, so a burst of transitions costs one. */
 void	ctl_state_changed(struct ctl_daemon *);
 /* Once a second: retry a snapshot, report write failures. */
 void	ctl_state_tick(struct ctl_daemon *);

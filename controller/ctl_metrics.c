@@ -45,7 +45,7 @@ state_metrics(FILE *out, const struct ctl_daemon *d)
 	if (d->state_writer != NULL)
 		ctl_state_writer_stats(d->state_writer, &st, NULL, 0);
 	prom_single_u64(out, "finderscope_state_snapshots_total", PROM_COUNTER,
-	    "State file snapshots taken (one per loop pass with changes).",
+	    "State file snapshots taken (a burst of changes takes one).",
 	    st.submitted);
 	prom_single_u64(out, "finderscope_state_writes_total", PROM_COUNTER,
 	    "State file writes.", st.written);

@@ -1,6 +1,6 @@
 /*
  * ctl_state.c - the controller's state file on the loop's side: a
- * snapshot of the captures after every loop pass that changed one, handed
+ * snapshot of the captures shortly after every change (CTL_STATE_DELAY_MS), handed
  * to the writer thread (ctl_state_writer.h), and what the tick checks.
  */
 #include <stdio.h>
@@ -58,10 +58,12 @@ ctl_state_start(struct ctl_daemon *d, char *err, size_t errlen)
 void
 ctl_state_changed(struct ctl_daemon *d)
 {
+	struct timeval soon = { 0, CTL_STATE_DELAY_MS * 1000 };
+
 	d->state_dirty = 1;
 	if (d->state_ev != NULL && !event_pending(d->state_ev, EV_TIMEOUT,
 	    NULL))
-		event_active(d->state_ev, EV_TIMEOUT, 0);
+		evtimer_add(d->state_ev, &soon);
 }
 
 void

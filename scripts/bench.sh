@@ -11,7 +11,10 @@
 #    cap_rawsock + cap_decap + the archive on tmpfs (root only: skipped
 #    otherwise); bench_ingest: the controller daemon with 1M prefixes on
 #    loopback, next to a bare recvmmsg drain: drain rate, rising send
-#    rates, trigger latency and the daemon's memory (about 35 s).
+#    rates, trigger latency and the daemon's memory (about 35 s);
+#    bench/trigger_rule.py: the controller and 16 switch simulators that
+#    answer after 5 ms, datagram to the rule's PUT at the switch next to a
+#    direct PUT, and installs per second (about 30 s).
 # 3. End to end on a capture file: ../shared/tools/make-bench-input.sh writes
 #    a capture of BENCH_DATAGRAMS datagrams (to a scratch directory, never
 #    into the repository); `finderscope sflow --count` reads it, and so do
@@ -64,6 +67,20 @@ fi
 echo
 
 fs=$build/controller/finderscope
+if [ -x "$fs" ]; then
+	rc=0
+	/usr/bin/python3 "$repo/bench/trigger_rule.py" --bin "$fs" \
+	    --workdir "$scratch/trigger_rule" >"$scratch/trigger.out" || rc=$?
+	grep -v '^RESULT' "$scratch/trigger.out" || true
+	if [ $rc -ne 0 ]; then
+		echo "trigger_rule.py failed (exit $rc)" >&2
+		exit 1
+	fi
+else
+	echo "== trigger to rule: skipped ($fs not built)"
+fi
+echo
+
 if [ ! -f "$seed" ] || [ ! -x "$shared/tools/make-bench-input.sh" ]; then
 	echo "== end to end: skipped ($seed or make-bench-input.sh missing)"
 	exit 0

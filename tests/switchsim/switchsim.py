@@ -7,7 +7,7 @@ that mirrors matching packets of a traffic pcap as ERSPAN type II.
   switchsim.py --listen 127.0.0.1:PORT [--tls CERT KEY] [--user U
       --password P] [--base /acl/] [--compile-delay SECONDS]
       [--control 127.0.0.1:PORT2] [--pcap FILE] [--erspan-dst ADDR]
-      [--state FILE] [--max-rules N] [-v]
+      [--state FILE] [--max-rules N] [--response-delay SECONDS] [-v]
 
 Prints "ready" on stdout once every listener is up (before it, one
 "api PORT" / "control PORT" line for each listener asked for port 0).
@@ -123,7 +123,10 @@ class Sim:
         with self.lock:
             self.inflight += 1
             self.max_concurrent = max(self.max_concurrent, self.inflight)
+            # mono_ns: CLOCK_MONOTONIC, the clock every process on the
+            # host shares, so a client may time its request to arrival.
             rec = {"method": method, "path": path, "time": time.time(),
+                   "mono_ns": time.monotonic_ns(),
                    "status": None, "fault": None}
             if len(self.requests) >= HISTORY_MAX:
                 self.requests.pop(0)
@@ -439,6 +442,9 @@ class Server(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: an answer's headers and body leave in two writes, and
+    # Nagle would hold the body until the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
     server_version = "acl_server-sim/1"
     sys_version = ""
     timeout = 30
@@ -510,6 +516,9 @@ class ApiHandler(Handler):
                 return
             if kind == "delay":
                 time.sleep(fault["delay"])
+            if sim.opts.response_delay:
+                # A switch that takes this long over every request.
+                time.sleep(sim.opts.response_delay)
             err, body = self.read_body()
             if self.command == "PUT" and not err:
                 try:
@@ -655,12 +664,15 @@ def main():
     ap.add_argument("--erspan-dst")
     ap.add_argument("--state")
     ap.add_argument("--max-rules", type=int, default=0)
+    ap.add_argument("--response-delay", type=float, default=0.0)
     ap.add_argument("-v", "--verbose", action="store_true")
     opts = ap.parse_args()
     if not opts.base.startswith("/") or not opts.base.endswith("/"):
         ap.error("--base must start and end with /")
     if opts.compile_delay < 0:
         ap.error("--compile-delay must be >= 0")
+    if not 0 <= opts.response_delay <= 60:
+        ap.error("--response-delay must be seconds in 0..60")
 
     tls = None
     if opts.tls:
