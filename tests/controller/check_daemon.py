@@ -448,8 +448,14 @@ def case_expiry(t, args, wd):
         ended = [e for e in d.events()["events"]
                  if e["type"] == "capture_ended"]
         t.check(len(ended) == 1, "one capture_ended event")
-        with open(os.path.join(d.state_dir, "captures.json")) as fh:
-            state = json.load(fh)
+
+        def state_now():
+            with open(os.path.join(d.state_dir, "captures.json")) as fh:
+                return json.load(fh)
+        # The snapshot follows a change by CTL_STATE_DELAY_MS.
+        d.wait_for(lambda: state_now().get("captures") == [],
+                   "the state file to drop the capture")
+        state = state_now()
         t.check(state.get("captures") == [] and state.get("next_seq", 0) >= 2,
                 "the state file: %r" % state)
     finally:
@@ -788,7 +794,8 @@ def case_shutdown_deadline(t, args, wd):
         d2.__dict__.update(d.__dict__)
         d2.start()
         d2.wait_for(lambda: live(d2) == [], "the next start to end them")
-        t.check(state_file() == [], "the state file holds no capture")
+        # The snapshot follows a change by CTL_STATE_DELAY_MS.
+        d2.wait_for(lambda: state_file() == [], "the state file to empty")
         t.check(ours() == [], "no rule of ours: %r" % ours())
 
         # Refused outright: the removals fail fast, and so does the exit.
