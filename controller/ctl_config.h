@@ -50,7 +50,7 @@
 #define CTL_MAX_GROUPS		(BL_MAX_GROUPS - 1) /* one is local_networks */
 #define CTL_MAX_SWITCHES	1024
 #define CTL_MAX_AGENTS		64		/* sFlow agents of one switch */
-#define CTL_MAX_KEYWORDS	4096		/* receiver.keys */
+#define CTL_MAX_KEYWORDS	100000		/* receiver.keys + regex */
 
 /* The group name local_networks goes by; no configured group may use it. */
 #define CTL_LOCAL_GROUP		"local"
@@ -183,11 +183,42 @@ struct ctl_archive_config {
 	int		 nanosecond;	/* nanosecond pcap time stamps */
 };
 
-/* receiver.sessions: */
+/* receiver.sessions: (see capture/cap_sessions.h) */
+enum ctl_record {
+	CTL_RECORD_SESSION = 0,		/* the whole session, with history */
+	CTL_RECORD_FRAME,		/* only the frames where a key ended */
+};
+
 struct ctl_sessions_config {
 	const char	*dir;
-	uint64_t	 history;
-	uint32_t	 timeout_s;
+	uint64_t	 history;	/* bytes, all sessions */
+	uint32_t	 timeout_s;	/* idle */
+	uint32_t	 max_sessions;
+	uint64_t	 max_stream;	/* bytes inspected per direction */
+	uint32_t	 max_out_of_order; /* segments held per direction */
+	uint64_t	 max_out_of_order_bytes; /* per direction */
+	uint32_t	 max_open;	/* sessions writing files at once */
+	int		 inspect_udp;
+	int		 onedir;	/* Blueye session_onedir */
+	int		 keep_pure_acks; /* Blueye mindack off */
+	enum ctl_record	 record;
+	int		 merge_by_time;	/* session.pcap in time order */
+};
+
+/*
+ * One item of receiver.keys: (Blueye key text) or receiver.regex:
+ * (Hyperscan syntax).  Written either as a plain string or as a mapping
+ * {key: TEXT, name: NAME, id: N} ({regex: ..., nocase: BOOL, ...}).  ids
+ * are unique across both lists; when not given, a key's is its position
+ * counted from 1 over keys: then regex:, skipping ids given explicitly.
+ */
+struct ctl_keyword {
+	const char	*text;
+	const char	*name;		/* or NULL */
+	uint32_t	 id;
+	uint32_t	 line;		/* in the config file */
+	int		 regex;
+	int		 nocase;	/* regex only */
 };
 
 /* receiver: */
@@ -206,7 +237,7 @@ struct ctl_receiver_config {
 	enum ctl_unassigned	 unassigned;
 	int			 use_erspan_time;
 	struct ctl_archive_config archive;
-	const char *const	*keys;		/* Blueye keyword lines */
+	const struct ctl_keyword *keys;		/* keys: then regex: */
 	size_t			 n_keys;
 	struct ctl_sessions_config sessions;
 };

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 struct ctl_config;
+struct ctl_receiver_config;
 
 /* ---- the document tree (ctl_config_yaml.c) ----------------------------- */
 
@@ -218,7 +219,7 @@ void	ctl_config_keys(void (*visit)(const char *path, void *ctx),
 /* A sanitised, shortened 'copy' of s for messages. */
 void	ctl_quote(const char *s, char *buf, size_t size);
 
-/* ---- the sections (ctl_config_sections.c, ctl_config_blacklists.c) ----- */
+/* ---- the sections (ctl_config_sections.c, _blacklists.c, _keywords.c) -- */
 
 extern const struct ctl_section ctl_top_section;
 extern const struct ctl_section ctl_controller_section;
@@ -228,6 +229,8 @@ extern const struct ctl_section ctl_archive_section;
 extern const struct ctl_section ctl_sessions_section;
 extern const struct ctl_section ctl_switch_section;
 extern const struct ctl_section ctl_blacklist_section;
+extern const struct ctl_section ctl_keys_item_section;	/* receiver.keys[] */
+extern const struct ctl_section ctl_regex_item_section;	/* receiver.regex[] */
 
 ctl_custom_parse ctl_parse_blacklists;
 ctl_custom_print ctl_print_blacklists;
@@ -235,9 +238,19 @@ ctl_custom_parse ctl_parse_groups;
 ctl_custom_print ctl_print_groups;
 ctl_custom_parse ctl_parse_switches;
 ctl_custom_print ctl_print_switches;
+ctl_custom_parse ctl_parse_keys;	/* ctl_config_keywords.c */
+ctl_custom_print ctl_print_keys;
+ctl_custom_parse ctl_parse_regex;
+ctl_custom_print ctl_print_regex;
 
 /* After the whole file: groups against lists, cross-section rules. */
 int	ctl_check_groups(struct ctl_parse *, struct ctl_config *);
 int	ctl_check_switches(struct ctl_parse *, struct ctl_config *);
+/*
+ * After receiver: keys and regex (their sequence nodes, NULL when absent)
+ * are both read: explicit ids unique, the others handed out.
+ */
+int	ctl_check_keywords(struct ctl_parse *, const struct ctl_node *keys,
+	    const struct ctl_node *regex, struct ctl_receiver_config *);
 
 #endif /* FS_CTL_CONFIG_IMPL_H */

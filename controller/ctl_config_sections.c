@@ -1,7 +1,8 @@
 /*
  * ctl_config_sections.c - the key tables of controller:, capture:,
- * switches: and receiver: (with receiver.archive: and receiver.sessions:),
- * and their cross-key rules.  The keys, defaults and limits are the ones
+ * switches: and receiver: (with receiver.archive: and receiver.sessions:;
+ * receiver.keys: and receiver.regex: are in ctl_config_keywords.c), and
+ * their cross-key rules.  The keys, defaults and limits are the ones
  * docs/config.md documents; change both together.
  */
 #include <stddef.h>
@@ -16,6 +17,7 @@ _Static_assert(sizeof(enum ctl_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum ctl_backend) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum ctl_input) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum ctl_unassigned) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum ctl_record) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum bl_format) == sizeof(int), "enum size");
 
 #define DAY		86400u
@@ -459,6 +461,8 @@ const struct ctl_section ctl_archive_section = {
 
 #define E(f)	offsetof(struct ctl_sessions_config, f)
 
+static const char *const record_names[] = { "session", "frame", NULL };
+
 static const struct ctl_key sessions_keys[] = {
 	{ .name = "dir", .type = CTL_T_PATH, .offset = E(dir),
 	  .def = "/var/lib/finderscope/sessions" },
@@ -466,6 +470,29 @@ static const struct ctl_key sessions_keys[] = {
 	  .def = "256M", .min = MIB, .max = 64 * GIB },
 	{ .name = "timeout", .type = CTL_T_DURATION, .offset = E(timeout_s),
 	  .def = "30s", .min = 1, .max = DAY },
+	{ .name = "max_sessions", .type = CTL_T_U32,
+	  .offset = E(max_sessions), .def = "65536", .min = 1,
+	  .max = 10000000 },
+	{ .name = "max_stream", .type = CTL_T_SIZE, .offset = E(max_stream),
+	  .def = "16M", .min = 4 * KIB, .max = GIB },
+	{ .name = "max_out_of_order", .type = CTL_T_U32,
+	  .offset = E(max_out_of_order), .def = "64", .min = 1,
+	  .max = 65536 },
+	{ .name = "max_out_of_order_bytes", .type = CTL_T_SIZE,
+	  .offset = E(max_out_of_order_bytes), .def = "256K", .min = 4 * KIB,
+	  .max = 64 * MIB },
+	{ .name = "max_open", .type = CTL_T_U32, .offset = E(max_open),
+	  .def = "256", .min = 1, .max = 65536 },
+	{ .name = "inspect_udp", .type = CTL_T_BOOL, .offset = E(inspect_udp),
+	  .def = "false" },
+	{ .name = "onedir", .type = CTL_T_BOOL, .offset = E(onedir),
+	  .def = "false" },
+	{ .name = "keep_pure_acks", .type = CTL_T_BOOL,
+	  .offset = E(keep_pure_acks), .def = "true" },
+	{ .name = "record", .type = CTL_T_ENUM, .offset = E(record),
+	  .def = "session", .names = record_names, .min = CTL_RECORD_SESSION },
+	{ .name = "merge_by_time", .type = CTL_T_BOOL,
+	  .offset = E(merge_by_time), .def = "false" },
 };
 
 const struct ctl_section ctl_sessions_section = {
@@ -506,8 +533,10 @@ static const struct ctl_key receiver_keys[] = {
 	  .offset = R(use_erspan_time), .def = "false" },
 	{ .name = "archive", .type = CTL_T_SECTION, .offset = R(archive),
 	  .sub = &ctl_archive_section },
-	{ .name = "keys", .type = CTL_T_STRING_LIST, .offset = R(keys),
-	  .count = R(n_keys), .min = 0, .max = CTL_MAX_KEYWORDS },
+	{ .name = "keys", .type = CTL_T_CUSTOM, .parse = ctl_parse_keys,
+	  .print = ctl_print_keys, .sub = &ctl_keys_item_section },
+	{ .name = "regex", .type = CTL_T_CUSTOM, .parse = ctl_parse_regex,
+	  .print = ctl_print_regex, .sub = &ctl_regex_item_section },
 	{ .name = "sessions", .type = CTL_T_SECTION, .offset = R(sessions),
 	  .sub = &ctl_sessions_section },
 };
@@ -517,15 +546,21 @@ _Static_assert(NKEYS(receiver_keys) <= CTL_SECTION_MAX_KEYS,
     "receiver: too many keys for CTL_SECTION_MAX_KEYS");
 _Static_assert(NKEYS(archive_keys) <= CTL_SECTION_MAX_KEYS,
     "receiver.archive: too many keys for CTL_SECTION_MAX_KEYS");
+_Static_assert(NKEYS(sessions_keys) <= CTL_SECTION_MAX_KEYS,
+    "receiver.sessions: too many keys for CTL_SECTION_MAX_KEYS");
 
 static int
 check_receiver(struct ctl_parse *p, const struct ctl_node *map,
     const struct ctl_seen *seen, void *base)
 {
-	const struct ctl_receiver_config *r = base;
+	const struct ctl_section *sec = &ctl_receiver_section;
+	struct ctl_receiver_config *r = base;
 
-	return check_api(p, &ctl_receiver_section, seen, &r->api_listen,
-	    r->api_token_file, map);
+	if (check_api(p, sec, seen, &r->api_listen, r->api_token_file,
+	    map) == -1)
+		return -1;
+	return ctl_check_keywords(p, ctl_seen_key(sec, seen, "keys")->value,
+	    ctl_seen_key(sec, seen, "regex")->value, r);
 }
 
 const struct ctl_section ctl_receiver_section = {

@@ -1,8 +1,10 @@
 /*
  * test_ctl_config.c - the configuration loader (controller/ctl_config*.c):
  * the fixture table (tests/fixtures/config/CASE/{config.yaml,expected},
- * "ok" or the exact error), the print -> load round trip compared field by
- * field, the example files in docs/, caps, and the library helpers.
+ * "ok" or the exact error; an ok case's optional file "print" is a piece
+ * of text its -v print must contain), the print -> load round trip
+ * compared field by field, the example files in docs/, caps, receiver
+ * keywords and their ids, and the library helpers.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -197,12 +199,39 @@ config_differs(const struct ctl_config *a, const struct ctl_config *b)
 	    "archive.min_free");
 	DIFF(ra->archive.max_age_s != rb->archive.max_age_s, "archive.max_age");
 	DIFF(ra->n_keys != rb->n_keys, "receiver.keys count");
-	for (i = 0; i < ra->n_keys; i++)
-		DIFF(str_differ(ra->keys[i], rb->keys[i]), "receiver.keys");
+	/* Not line: the print is laid out differently. */
+	for (i = 0; i < ra->n_keys; i++) {
+		const struct ctl_keyword *x = &ra->keys[i], *y = &rb->keys[i];
+
+		DIFF(str_differ(x->text, y->text), "receiver.keys text");
+		DIFF(str_differ(x->name, y->name), "receiver.keys name");
+		DIFF(x->id != y->id, "receiver.keys id");
+		DIFF(x->regex != y->regex, "receiver.keys regex");
+		DIFF(x->nocase != y->nocase, "receiver.keys nocase");
+	}
 	DIFF(str_differ(ra->sessions.dir, rb->sessions.dir), "sessions.dir");
 	DIFF(ra->sessions.history != rb->sessions.history, "sessions.history");
 	DIFF(ra->sessions.timeout_s != rb->sessions.timeout_s,
 	    "sessions.timeout");
+	DIFF(ra->sessions.max_sessions != rb->sessions.max_sessions,
+	    "sessions.max_sessions");
+	DIFF(ra->sessions.max_stream != rb->sessions.max_stream,
+	    "sessions.max_stream");
+	DIFF(ra->sessions.max_out_of_order != rb->sessions.max_out_of_order,
+	    "sessions.max_out_of_order");
+	DIFF(ra->sessions.max_out_of_order_bytes !=
+	    rb->sessions.max_out_of_order_bytes,
+	    "sessions.max_out_of_order_bytes");
+	DIFF(ra->sessions.max_open != rb->sessions.max_open,
+	    "sessions.max_open");
+	DIFF(ra->sessions.inspect_udp != rb->sessions.inspect_udp,
+	    "sessions.inspect_udp");
+	DIFF(ra->sessions.onedir != rb->sessions.onedir, "sessions.onedir");
+	DIFF(ra->sessions.keep_pure_acks != rb->sessions.keep_pure_acks,
+	    "sessions.keep_pure_acks");
+	DIFF(ra->sessions.record != rb->sessions.record, "sessions.record");
+	DIFF(ra->sessions.merge_by_time != rb->sessions.merge_by_time,
+	    "sessions.merge_by_time");
 	return NULL;
 }
 
@@ -296,7 +325,7 @@ static int
 run_case(const char *name)
 {
 	char dir[1024], err[1024], why[8192];
-	char *expected;
+	char *expected, *print, *printed;
 	struct ctl_config *cfg;
 	int cwd, rc = 0;
 
@@ -321,6 +350,16 @@ run_case(const char *name)
 		} else if (round_trip(cfg, why, sizeof(why)) != NULL) {
 			fprintf(stderr, "[%s] round trip: %s\n", name, why);
 			rc = -1;
+		} else if ((print = slurp("print", NULL)) != NULL) {
+			printed = print_config(cfg);
+			if (strstr(printed, print) == NULL) {
+				fprintf(stderr, "[%s] the print does not "
+				    "contain 'print':\n%s---\n%s", name, print,
+				    printed);
+				rc = -1;
+			}
+			free(printed);
+			free(print);
 		}
 	} else if (cfg != NULL) {
 		fprintf(stderr, "[%s] loaded, expected: %s\n", name, expected);
@@ -419,6 +458,7 @@ config_design_example(void **state)
 	struct ctl_config *cfg;
 	const struct ctl_blacklist *b;
 	char buf[CTL_VALUE_STRLEN];
+	size_t i;
 
 	(void)state;
 	cfg = load_ok(CONFIG_FIXTURES "/ok-design-example/config.yaml");
@@ -503,10 +543,19 @@ config_design_example(void **state)
 	assert_int_equal(cfg->receiver.archive.min_free.percent, 5);
 	assert_int_equal(cfg->receiver.archive.max_age_s, 30 * 86400);
 	assert_int_equal(cfg->receiver.n_keys, 3);
-	assert_string_equal(cfg->receiver.keys[0], "jellyfisH");
-	assert_string_equal(cfg->receiver.keys[1],
+	assert_string_equal(cfg->receiver.keys[0].text, "jellyfisH");
+	assert_string_equal(cfg->receiver.keys[1].text,
 	    "|54 68 61 74 73 27 41 6D 6F 72 65|");
-	assert_string_equal(cfg->receiver.keys[2], "the Blue orcinus;nocase");
+	assert_string_equal(cfg->receiver.keys[2].text,
+	    "the Blue orcinus;nocase");
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(cfg->receiver.keys[i].id, i + 1);
+		assert_null(cfg->receiver.keys[i].name);
+		assert_false(cfg->receiver.keys[i].regex);
+		assert_false(cfg->receiver.keys[i].nocase);
+	}
+	assert_int_equal(cfg->receiver.keys[0].line, 58);
+	assert_int_equal(cfg->receiver.keys[2].line, 60);
 	assert_string_equal(cfg->receiver.sessions.dir,
 	    "/var/lib/finderscope/sessions");
 	assert_int_equal(cfg->receiver.sessions.history, 256 << 20);
@@ -560,10 +609,22 @@ config_defaults(void **state)
 	assert_int_equal(cfg->receiver.archive.min_free.percent, 5);
 	assert_int_equal(cfg->receiver.archive.max_age_s, 30 * 86400);
 	assert_int_equal(cfg->receiver.n_keys, 0);
+	assert_null(cfg->receiver.keys);
 	assert_string_equal(cfg->receiver.sessions.dir,
 	    "/var/lib/finderscope/sessions");
 	assert_int_equal(cfg->receiver.sessions.history, 256 << 20);
 	assert_int_equal(cfg->receiver.sessions.timeout_s, 30);
+	assert_int_equal(cfg->receiver.sessions.max_sessions, 65536);
+	assert_int_equal(cfg->receiver.sessions.max_stream, 16 << 20);
+	assert_int_equal(cfg->receiver.sessions.max_out_of_order, 64);
+	assert_int_equal(cfg->receiver.sessions.max_out_of_order_bytes,
+	    256 << 10);
+	assert_int_equal(cfg->receiver.sessions.max_open, 256);
+	assert_false(cfg->receiver.sessions.inspect_udp);
+	assert_false(cfg->receiver.sessions.onedir);
+	assert_true(cfg->receiver.sessions.keep_pure_acks);
+	assert_int_equal(cfg->receiver.sessions.record, CTL_RECORD_SESSION);
+	assert_false(cfg->receiver.sessions.merge_by_time);
 	assert_round_trip(cfg);
 	ctl_config_free(cfg);
 }
@@ -708,6 +769,399 @@ config_docs_cover_every_key(void **state)
 	assert_int_equal(kc.failed, 0);
 }
 
+/* ---- receiver keywords ------------------------------------------------ */
+
+/* A config from yaml that must load. */
+static struct ctl_config *
+parse_ok(const char *yaml)
+{
+	char err[1024];
+	struct ctl_config *cfg;
+
+	cfg = ctl_config_parse("t", yaml, strlen(yaml), err, sizeof(err));
+	if (cfg == NULL)
+		fail_msg("%s\n%s", err, yaml);
+	return cfg;
+}
+
+/* The fixture with both forms of keys and regexes, field by field. */
+static void
+config_keywords_mixed(void **state)
+{
+	static const struct {
+		const char	*text, *name;
+		uint32_t	 id, line;
+		int		 regex, nocase;
+	} want[] = {
+		{ "jellyfisH", NULL, 2, 12, 0, 0 },
+		{ "|54 68 61 74 73 27 41 6D 6F 72 65|", "thats-amore", 4, 13,
+		  0, 0 },
+		{ "the Blue orcinus;nocase", NULL, 100, 15, 0, 0 },
+		{ "say \"cheese\"; |7c| pipe", NULL, 5, 17, 0, 0 },
+		{ "GET |2f|admin", NULL, 3, 18, 0, 0 },
+		{ "user=[a-z]+", NULL, 6, 5, 1, 0 },
+		{ "pass(word)?=", "password", 7, 6, 1, 1 },
+		{ "x{3}y", NULL, 1, 9, 1, 0 },
+	};
+	const struct ctl_sessions_config *se;
+	const struct ctl_keyword *kw;
+	struct ctl_config *cfg;
+	size_t i;
+
+	(void)state;
+	cfg = load_ok(CONFIG_FIXTURES "/ok-receiver-keywords/config.yaml");
+	assert_int_equal(cfg->receiver.n_keys, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < cfg->receiver.n_keys; i++) {
+		kw = &cfg->receiver.keys[i];
+		assert_string_equal(kw->text, want[i].text);
+		if (want[i].name == NULL)
+			assert_null(kw->name);
+		else
+			assert_string_equal(kw->name, want[i].name);
+		assert_int_equal(kw->id, want[i].id);
+		assert_int_equal(kw->line, want[i].line);
+		assert_int_equal(kw->regex, want[i].regex);
+		assert_int_equal(kw->nocase, want[i].nocase);
+	}
+	se = &cfg->receiver.sessions;
+	assert_int_equal(se->max_sessions, 1000);
+	assert_int_equal(se->max_stream, 1 << 20);
+	assert_int_equal(se->max_out_of_order, 16);
+	assert_int_equal(se->max_out_of_order_bytes, 64 << 10);
+	assert_int_equal(se->max_open, 8);
+	assert_true(se->inspect_udp);
+	assert_true(se->onedir);
+	assert_false(se->keep_pure_acks);
+	assert_int_equal(se->record, CTL_RECORD_FRAME);
+	assert_true(se->merge_by_time);
+	assert_round_trip(cfg);
+	ctl_config_free(cfg);
+}
+
+/* "1,2,3": the ids of cfg's keywords in order. */
+static void
+format_ids(const struct ctl_config *cfg, char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < cfg->receiver.n_keys && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%u",
+		    i > 0 ? "," : "", cfg->receiver.keys[i].id);
+}
+
+/* How many times needle occurs in s. */
+static size_t
+count_of(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * Implicit ids: the position (keys before regexes), or the next free id
+ * above it and above the previous implicit one; the print leaves out the
+ * ids that will load back the same.
+ */
+static void
+config_keyword_ids(void **state)
+{
+	static const struct {
+		const char	*yaml;
+		const char	*ids;
+		size_t		 printed;	/* "id: " lines in the print */
+	} cases[] = {
+		{ "receiver: {keys: [aaaa, bbbb, cccc]}", "1,2,3", 0 },
+		{ "receiver: {keys: [{key: aaaa, id: 2}, bbbb, cccc]}",
+		  "2,3,4", 1 },
+		{ "receiver: {keys: [aaaa, {key: bbbb, id: 1}]}", "2,1", 1 },
+		{ "receiver: {keys: [{key: aaaa, id: 1000}, bbbb, cccc]}",
+		  "1000,2,3", 1 },
+		{ "receiver: {regex: [{regex: x, id: 1}, y], "
+		  "keys: [aaaa, bbbb]}", "2,3,1,4", 1 },
+		{ "receiver: {keys: [{key: aaaa, id: 4294967295}, bbbb]}",
+		  "4294967295,2", 1 },
+		{ "receiver: {keys: [{key: aaaa, id: 3}, {key: bbbb, id: 1}, "
+		  "cccc, dddd]}", "3,1,4,5", 2 },
+		/* Ids the rule gives anyway are left out of the print. */
+		{ "receiver: {keys: [{key: aaaa, id: 1}, {key: bbbb, id: 2}]}",
+		  "1,2", 0 },
+		{ "receiver: {keys: [{key: aaaa, id: 2}, {key: bbbb, id: 3}, "
+		  "cccc]}", "2,3,4", 1 },
+		{ "receiver: {keys: [{key: aaaa, name: n1}], "
+		  "regex: [{regex: 'a|b', nocase: true}]}", "1,2", 0 },
+		{ "receiver: {keys: [aaaa, {key: bbbb, id: 10}, cccc], "
+		  "regex: [{regex: r, id: 2}]}", "1,10,3,2", 2 },
+	};
+	struct ctl_config *cfg;
+	char ids[256], *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cfg = parse_ok(cases[i].yaml);
+		format_ids(cfg, ids, sizeof(ids));
+		if (strcmp(ids, cases[i].ids) != 0)
+			fail_msg("%s: ids %s, expected %s", cases[i].yaml, ids,
+			    cases[i].ids);
+		text = print_config(cfg);
+		if (count_of(text, "      id: ") != cases[i].printed)
+			fail_msg("%s: expected %zu ids printed:\n%s",
+			    cases[i].yaml, cases[i].printed, text);
+		free(text);
+		assert_round_trip(cfg);
+		ctl_config_free(cfg);
+	}
+}
+
+/*
+ * Random layouts of explicit ids: explicit ones kept, the others by the
+ * rule (position, or the next free id above it and above the previous
+ * implicit one), all unique, and the print loads back to the same ids.
+ */
+static void
+config_keyword_ids_random(void **state)
+{
+	char yaml[4096], taken[64];
+	uint32_t seed = 12345, given[32], next;
+	size_t round, i, j, n, nk, off;
+	struct ctl_config *cfg;
+	const struct ctl_keyword *kw;
+
+	(void)state;
+	for (round = 0; round < 500; round++) {
+#define RND(m)	((seed = seed * 1103515245u + 12345u) >> 16) % (m)
+		n = 1 + RND(24);
+		nk = RND(n + 1);
+		memset(taken, 0, sizeof(taken));
+		off = (size_t)snprintf(yaml, sizeof(yaml), "receiver:\n");
+		for (i = 0; i < n; i++) {
+			given[i] = 0;
+			if (RND(3) == 0) {
+				given[i] = 1 + RND(n + 6);
+				if (taken[given[i]])
+					given[i] = 0;
+				else
+					taken[given[i]] = 1;
+			}
+			if (i == 0 || i == nk)
+				off += (size_t)snprintf(yaml + off,
+				    sizeof(yaml) - off, "  %s:\n",
+				    i < nk ? "keys" : "regex");
+			if (given[i] != 0)
+				off += (size_t)snprintf(yaml + off,
+				    sizeof(yaml) - off, "    - {%s: item%zu, "
+				    "id: %u}\n", i < nk ? "key" : "regex", i,
+				    given[i]);
+			else
+				off += (size_t)snprintf(yaml + off,
+				    sizeof(yaml) - off, "    - item%zu\n", i);
+		}
+#undef RND
+		assert_true(off < sizeof(yaml));
+		cfg = parse_ok(yaml);
+		assert_int_equal(cfg->receiver.n_keys, n);
+		for (i = 0, next = 1; i < n; i++) {
+			kw = &cfg->receiver.keys[i];
+			assert_int_equal(kw->regex, i >= nk);
+			if (given[i] != 0) {
+				assert_int_equal(kw->id, given[i]);
+				continue;
+			}
+			if (next < i + 1)
+				next = (uint32_t)(i + 1);
+			while (next < sizeof(taken) && taken[next])
+				next++;
+			assert_int_equal(kw->id, next);
+			next++;
+		}
+		for (i = 0; i < n; i++)
+			for (j = 0; j < i; j++)
+				assert_int_not_equal(cfg->receiver.keys[j].id,
+				    cfg->receiver.keys[i].id);
+		assert_round_trip(cfg);
+		ctl_config_free(cfg);
+	}
+}
+
+/* Every way a keyword can be wrong, with its exact message. */
+static void
+config_keyword_errors(void **state)
+{
+	static const struct {
+		const char	*yaml, *err;
+	} cases[] = {
+		{ "receiver: {keys: jellyfish}",
+		  "t:1:18: bad value for 'keys' in 'receiver': expected a "
+		  "sequence of keys, found a scalar" },
+		{ "receiver: {regex: {a: b}}",
+		  "t:1:19: bad value for 'regex' in 'receiver': expected a "
+		  "sequence of regexes, found a mapping" },
+		{ "receiver: {keys: [aaaa, ~]}",
+		  "t:1:25: bad value for 'keys[1]' in 'receiver': expected a "
+		  "string or a mapping with 'key', found no value" },
+		{ "receiver: {keys: [\"\"]}",
+		  "t:1:19: bad value for 'keys[0]' in 'receiver': expected a "
+		  "string or a mapping with 'key', found an empty string" },
+		{ "receiver: {regex: [[x]]}",
+		  "t:1:20: bad value for 'regex[0]' in 'receiver': expected a "
+		  "string or a mapping with 'regex', found a sequence" },
+		{ "receiver: {keys: [\"ab\\tcd\"]}",
+		  "t:1:19: bad value for 'keys[0]' in 'receiver': control "
+		  "characters are not allowed in values" },
+		{ "receiver: {keys: [\";nocase\"]}",
+		  "t:1:19: bad value for 'keys[0]' in 'receiver': empty key" },
+		{ "receiver: {keys: [\"|41 42 4|\"]}",
+		  "t:1:19: bad value for 'keys[0]' in 'receiver': odd number "
+		  "of hex digits in |...| at byte 1" },
+		{ "receiver: {keys: [\"ab|4142\"]}",
+		  "t:1:19: bad value for 'keys[0]' in 'receiver': unterminated "
+		  "| at byte 3" },
+		{ "receiver: {keys: [{key: [a]}]}",
+		  "t:1:25: bad value for 'key' in 'receiver.keys': expected a "
+		  "string, found a sequence" },
+		{ "receiver: {keys: [{key: aaaa, name: \"a b\"}]}",
+		  "t:1:37: bad value for 'name' in 'receiver.keys': expected a "
+		  "name of 1 to 63 letters, digits, '_', '.' or '-', found "
+		  "'a b'" },
+		{ "receiver: {keys: [{key: aaaa, id: 0}]}",
+		  "t:1:35: bad value for 'id' in 'receiver.keys': expected a "
+		  "whole number from 1 to 4294967295, found '0'" },
+		{ "receiver: {regex: [{regex: x, id: 4294967296}]}",
+		  "t:1:35: bad value for 'id' in 'receiver.regex': expected a "
+		  "whole number from 1 to 4294967295, found '4294967296'" },
+		{ "receiver: {regex: [{regex: x, nocase: yes}]}",
+		  "t:1:39: bad value for 'nocase' in 'receiver.regex': "
+		  "expected true or false, found 'yes'" },
+		{ "receiver: {regex: [{name: n}]}",
+		  "t:1:20: missing required key 'regex' in 'receiver.regex'" },
+		{ "receiver: {regex: [{regex: x, key: y}]}",
+		  "t:1:31: unknown key 'key' in 'receiver.regex' (expected one "
+		  "of: regex, name, id, nocase)" },
+		{ "receiver: {regex: [\"\"]}",
+		  "t:1:20: bad value for 'regex[0]' in 'receiver': expected a "
+		  "string or a mapping with 'regex', found an empty string" },
+		/* The later of the two, wherever keys: and regex: are. */
+		{ "receiver:\n  regex: [{regex: x, id: 5}]\n"
+		  "  keys: [aaaa, {key: bbbb, id: 5}]\n",
+		  "t:3:32: bad value for 'id' in 'receiver.keys': duplicate id "
+		  "5 (first at line 2)" },
+		{ "receiver:\n  keys:\n    - {key: aaaa, id: 9}\n"
+		  "    - {key: bbbb, id: 9}\n",
+		  "t:4:23: bad value for 'id' in 'receiver.keys': duplicate id "
+		  "9 (first at line 3)" },
+		{ "receiver: {keys: [aaaa], keys: [bbbb]}",
+		  "t:1:26: duplicate key 'keys' in 'receiver' (first at line "
+		  "1)" },
+	};
+	char err[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		if (ctl_config_parse("t", cases[i].yaml, strlen(cases[i].yaml),
+		    err, sizeof(err)) != NULL)
+			fail_msg("%s: loaded", cases[i].yaml);
+		if (strcmp(err, cases[i].err) != 0)
+			fail_msg("%s\n  expected: %s\n  got:      %s",
+			    cases[i].yaml, cases[i].err, err);
+	}
+}
+
+/* Key text: decoded at most 254 bytes, written at most 4096. */
+static void
+config_keyword_lengths(void **state)
+{
+	char yaml[5000], err[1024];
+	struct ctl_config *cfg;
+	size_t len;
+
+	(void)state;
+	for (len = 254; len <= 255; len++) {
+		memcpy(yaml, "receiver: {keys: [", 18);
+		memset(yaml + 18, 'a', len);
+		memcpy(yaml + 18 + len, "]}", 3);
+		cfg = ctl_config_parse("t", yaml, strlen(yaml), err,
+		    sizeof(err));
+		if (len == 254) {
+			assert_non_null(cfg);
+			assert_int_equal(strlen(cfg->receiver.keys[0].text),
+			    254);
+			ctl_config_free(cfg);
+		} else {
+			assert_null(cfg);
+			assert_string_equal(err, "t:1:19: bad value for "
+			    "'keys[0]' in 'receiver': longer than 254 bytes "
+			    "(at byte 255)");
+		}
+	}
+	/* 4096 bytes of text is read (and refused by the decoder)... */
+	memcpy(yaml, "receiver: {keys: [", 18);
+	memset(yaml + 18, 'a', 4096);
+	memcpy(yaml + 18 + 4096, "]}", 3);
+	assert_null(ctl_config_parse("t", yaml, strlen(yaml), err,
+	    sizeof(err)));
+	assert_string_equal(err, "t:1:19: bad value for 'keys[0]' in "
+	    "'receiver': longer than 254 bytes (at byte 255)");
+	/* ... 4097 is not. */
+	memcpy(yaml, "receiver: {keys: [", 18);
+	memset(yaml + 18, 'a', 4097);
+	memcpy(yaml + 18 + 4097, "]}", 3);
+	assert_null(ctl_config_parse("t", yaml, strlen(yaml), err,
+	    sizeof(err)));
+	assert_string_equal(err, "t:1:19: bad value for 'keys[0]' in "
+	    "'receiver': longer than 4096 bytes");
+	/* A regex of 4096 bytes loads; the fixture refuses 4097. */
+	memcpy(yaml, "receiver: {regex: [", 19);
+	memset(yaml + 19, 'a', 4096);
+	memcpy(yaml + 19 + 4096, "]}", 3);
+	cfg = ctl_config_parse("t", yaml, strlen(yaml), err, sizeof(err));
+	if (cfg == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(strlen(cfg->receiver.keys[0].text), 4096);
+	assert_round_trip(cfg);
+	ctl_config_free(cfg);
+}
+
+/* CTL_MAX_KEYWORDS keys and regexes together, and not one more. */
+static void
+config_keywords_cap(void **state)
+{
+	size_t n = CTL_MAX_KEYWORDS, i, off, cap = n * 6 + 64;
+	char *body = malloc(cap), err[512];
+	struct ctl_config *cfg;
+
+	(void)state;
+	assert_non_null(body);
+	off = (size_t)snprintf(body, cap, "receiver:\n  keys: [");
+	for (i = 0; i < n - 1; i++) {
+		memcpy(body + off, "kkkk,", 5);
+		off += 5;
+	}
+	off += (size_t)snprintf(body + off, cap - off, "]\n  regex: [r]\n");
+	cfg = ctl_config_parse("cap", body, off, err, sizeof(err));
+	if (cfg == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(cfg->receiver.n_keys, n);
+	assert_int_equal(cfg->receiver.keys[n - 1].id, n);
+	assert_int_equal(cfg->receiver.keys[n - 1].regex, 1);
+	ctl_config_free(cfg);
+
+	/* One more regex: the second, at column 14 of line 3. */
+	off -= 2;
+	off += (size_t)snprintf(body + off, cap - off, ", s]\n");
+	assert_null(ctl_config_parse("cap", body, off, err, sizeof(err)));
+	assert_string_equal(err, "cap:3:14: bad value for 'regex' in "
+	    "'receiver': more than 100000 keys and regexes together");
+	free(body);
+}
+
 /* ---- caps and file errors -------------------------------------------- */
 
 /* A temporary file holding len bytes of body; returns its path. */
@@ -823,8 +1277,8 @@ config_depth_cap(void **state)
 		if (brackets == CTL_CONFIG_MAX_DEPTH - 2)
 			/* keys' first item, a sequence, at column 19. */
 			assert_string_equal(err, "deep:1:19: bad value for "
-			    "'keys' in 'receiver': expected a string, found a "
-			    "sequence");
+			    "'keys[0]' in 'receiver': expected a string or a "
+			    "mapping with 'key', found a sequence");
 		else
 			/* The 15th '[' (the 17th level), from column 18. */
 			assert_string_equal(err, "deep:1:32: YAML nested "
@@ -971,6 +1425,12 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(config_list_defaults),
 	cmocka_unit_test(config_docs_example),
 	cmocka_unit_test(config_docs_cover_every_key),
+	cmocka_unit_test(config_keywords_mixed),
+	cmocka_unit_test(config_keyword_ids),
+	cmocka_unit_test(config_keyword_ids_random),
+	cmocka_unit_test(config_keyword_errors),
+	cmocka_unit_test(config_keyword_lengths),
+	cmocka_unit_test(config_keywords_cap),
 	cmocka_unit_test(config_file_size_cap),
 	cmocka_unit_test(config_node_cap),
 	cmocka_unit_test(config_depth_cap),
