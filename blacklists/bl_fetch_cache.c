@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "atomic_file.h"
 #include "bl_fetch.h"
 
 #define META_VERSION	1
@@ -71,63 +72,6 @@ bl_fetch_cache_mkdir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-}
-
-/* Write data to path.tmp, fsync, rename to path, fsync the directory. */
-static int
-write_atomic(const char *dir, const char *path, const void *data, size_t len,
-    char *err, size_t errlen)
-{
-	char tmp[BL_FETCH_PATH_MAX + 8];
-	const char *p = data;
-	size_t off = 0;
-	int fd, dfd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0640);
-	if (fd == -1) {
-		snprintf(err, errlen, "open %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, p + off, len - off);
-
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			snprintf(err, errlen, "write %s: %s", tmp,
-			    w == 0 ? "no progress" : strerror(errno));
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1) {
-		snprintf(err, errlen, "fsync %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		snprintf(err, errlen, "close %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		snprintf(err, errlen, "rename %s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	/* Make the rename itself durable. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return -1;
 }
 
 /*
@@ -380,7 +324,7 @@ bl_fetch_cache_store_body(const struct bl_fetch_cache_key *k,
 
 	if (cache_path(path, sizeof(path), k, ".body", err, errlen))
 		return -1;
-	return write_atomic(k->dir, path, body, len, err, errlen);
+	return atomic_file_write(path, body, len, 0640, err, errlen);
 }
 
 int
@@ -417,7 +361,7 @@ bl_fetch_cache_store_meta(const struct bl_fetch_cache_key *k,
 		snprintf(err, errlen, "metadata too long");
 		return -1;
 	}
-	rc = write_atomic(k->dir, path, text, strlen(text), err, errlen);
+	rc = atomic_file_write(path, text, strlen(text), 0640, err, errlen);
 	free(text);
 	return rc;
 }
