@@ -20,24 +20,13 @@
 #include "ctl_daemon.h"
 #include "json_flow.h"
 
+/* A path the receiver wrote: a restricted charset, no "..". */
 static int
-name_ok(const char *s, size_t max)
+path_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > max)
-		return 0;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_.-") == n;
-}
-
-/* A path the receiver wrote: printable, no "..", no quotes. */
-static int
-path_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max || strstr(s, "..") != NULL)
+	if (n == 0 || strstr(s, "..") != NULL)
 		return 0;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_.-/:") == n;
@@ -66,7 +55,7 @@ get_uint(json_t *root, const char *key, uint64_t max, uint64_t *out,
 
 static int
 get_str(json_t *root, const char *key, char *buf, size_t size,
-    int (*ok)(const char *, size_t), int required, char *why, size_t whylen)
+    int (*ok)(const char *), int required, char *why, size_t whylen)
 {
 	json_t *v = json_object_get(root, key);
 
@@ -75,7 +64,8 @@ get_str(json_t *root, const char *key, char *buf, size_t size,
 			snprintf(why, whylen, "%s: required", key);
 		return required ? -1 : 0;
 	}
-	if (!json_is_string(v) || !ok(json_string_value(v), size - 1)) {
+	if (!json_is_string(v) || strlen(json_string_value(v)) >= size ||
+	    !ok(json_string_value(v))) {
 		snprintf(why, whylen, "%s: expected a string of at most %zu "
 		    "characters from a restricted set", key, size - 1);
 		return -1;
@@ -125,13 +115,13 @@ parse_members(json_t *root, struct ctl_report *r, char *why, size_t whylen)
 		snprintf(why, whylen, "type: expected \"key_hit\"");
 		return -1;
 	}
-	if (get_str(root, "capture", r->capture, sizeof(r->capture), name_ok,
-	    0, why, whylen) == -1 ||
+	if (get_str(root, "capture", r->capture, sizeof(r->capture),
+	    ctl_valid_name, 0, why, whylen) == -1 ||
 	    get_uint(root, "key_id", UINT32_MAX, &u, 1, why, whylen) == -1)
 		return -1;
 	r->key_id = (uint32_t)u;
 	if (get_str(root, "key_name", r->key_name, sizeof(r->key_name),
-	    name_ok, 0, why, whylen) == -1 ||
+	    ctl_valid_name, 0, why, whylen) == -1 ||
 	    get_str(root, "session", r->session, sizeof(r->session), path_ok,
 	    0, why, whylen) == -1 ||
 	    get_addr(root, "src", &r->src, why, whylen) == -1 ||

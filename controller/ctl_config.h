@@ -287,6 +287,10 @@ void	ctl_config_free(struct ctl_config *);
  */
 int	ctl_config_print(const struct ctl_config *, FILE *out);
 
+/* 1 if s is a valid list, group, switch or key name: [A-Za-z0-9_.-],
+ * 1 to 63 of them (also what the API accepts as such a name). */
+int	ctl_valid_name(const char *s);
+
 /* The switch whose agents include agent (its index), or -1. */
 int32_t	ctl_config_switch_of_agent(const struct ctl_config *,
 	    const struct netaddr *agent);

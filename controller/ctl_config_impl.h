@@ -198,8 +198,6 @@ const char *ctl_scalar(struct ctl_parse *, const struct ctl_node *,
 	    const char *section, const char *key, const char *expected,
 	    size_t max);
 
-/* 1 if s is a valid list, group or switch name. */
-int	ctl_valid_name(const char *s);
 #define CTL_NAME_EXPECTED \
 	"a name of 1 to 63 letters, digits, '_', '.' or '-'"
 

@@ -5,8 +5,9 @@
  * `max_duration`), then ended by expiry, by the API or at shutdown, with
  * a cooldown for its pair.  Every transition is an event and rewrites
  * the state file: the snapshot is taken CTL_STATE_DELAY_MS after the
- * change (so a burst costs one) and written by the state writer thread.  A capture whose switch has no rules client completes
- * "installing" at once.
+ * change (so a burst costs one) and written by the state writer thread.
+ * A capture whose switch has no rules client completes "installing" at
+ * once.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
  * ctl_state.c - the controller's state file on the loop's side: a
- * snapshot of the captures shortly after every change (CTL_STATE_DELAY_MS), handed
+ * snapshot of the captures CTL_STATE_DELAY_MS after every change, handed
  * to the writer thread (ctl_state_writer.h), and what the tick checks.
  */
 #include <stdio.h>
