@@ -568,24 +568,32 @@ def case_crash(t, args, wd):
         t.check(rc == 0, "exit status %r" % rc)
 
 
-def case_switch(t, args, wd):
-    """Rules on a (simulated) Cumulus switch: exactly one PUT with both
-    lines, active after it compiled, DELETE at expiry; orphans with our
-    prefix removed at start-up, other names left alone; SIGTERM leaves no
-    rule of ours behind."""
+def leaf1(wd, extra=""):
+    """A simulated switch "leaf1" (agent 192.0.2.10) with its password
+    file: (the simulator, the switches: section naming it)."""
     os.makedirs(wd, exist_ok=True)
     sim = SwitchSim(wd)
     pw = os.path.join(wd, "leaf1.pass")
     with open(pw, "w") as fh:
         fh.write(sim.password + "\n")
     os.chmod(pw, 0o600)
+    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
+                "    url: %s\n    user: %s\n    password_file: %s\n"
+                "    erspan_source: 10.0.0.52\n%s" % (sim.url(), sim.user,
+                                                       pw, extra))
+    return sim, switches
+
+
+def case_switch(t, args, wd):
+    """Rules on a (simulated) Cumulus switch: exactly one PUT with both
+    lines, active after it compiled, DELETE at expiry; orphans with our
+    prefix removed at start-up, other names left alone; SIGTERM leaves no
+    rule of ours behind."""
+    sim, switches = leaf1(wd)
     rule = "-A FORWARD --in-interface swp+ -s 10.9.9.9 -d 203.0.113.1 " \
         "-j ERSPAN --src-ip 10.0.0.52 --dst-ip 10.0.0.70"
     sim.put("fscope_c999", ["[iptables]", rule])
     sim.put("other_acl", ["[iptables]", rule])
-    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
-                "    url: %s\n    user: %s\n    password_file: %s\n"
-                "    erspan_source: 10.0.0.52\n" % (sim.url(), sim.user, pw))
     d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 3s\n"
                "cooldown: 0s", switches=switches)
     f = Flows()
@@ -657,16 +665,7 @@ def case_switch_faults(t, args, wd):
     ones are read back from the switch and kept, a rule lost or changed
     while we were down is installed again, and a rule the state file does
     not hold goes."""
-    os.makedirs(wd, exist_ok=True)
-    sim = SwitchSim(wd)
-    pw = os.path.join(wd, "leaf1.pass")
-    with open(pw, "w") as fh:
-        fh.write(sim.password + "\n")
-    os.chmod(pw, 0o600)
-    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
-                "    url: %s\n    user: %s\n    password_file: %s\n"
-                "    erspan_source: 10.0.0.52\n    max_active: 8\n"
-                % (sim.url(), sim.user, pw))
+    sim, switches = leaf1(wd, "    max_active: 8\n")
     d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 5m\n"
                "cooldown: 0s", switches=switches)
     f = Flows()
@@ -753,16 +752,7 @@ def case_shutdown_deadline(t, args, wd):
     captures in the state file as removing; the next start finishes them.
     A switch that refuses outright does not hold the exit up to the
     deadline."""
-    os.makedirs(wd, exist_ok=True)
-    sim = SwitchSim(wd)
-    pw = os.path.join(wd, "leaf1.pass")
-    with open(pw, "w") as fh:
-        fh.write(sim.password + "\n")
-    os.chmod(pw, 0o600)
-    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
-                "    url: %s\n    user: %s\n    password_file: %s\n"
-                "    erspan_source: 10.0.0.52\n    timeout: 8s\n"
-                % (sim.url(), sim.user, pw))
+    sim, switches = leaf1(wd, "    timeout: 8s\n")
     d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 5m\n"
                "cooldown: 0s", switches=switches,
                extra_controller="shutdown_deadline: 4s\n")
@@ -835,12 +825,7 @@ def case_injection(t, args, wd):
     bodies carrying the same, end as rejected lines, labels in events or
     400s; every line PUT to the switch is rendered from parsed addresses
     and matches the one rule shape exactly."""
-    os.makedirs(wd, exist_ok=True)
-    sim = SwitchSim(wd)
-    pw = os.path.join(wd, "leaf1.pass")
-    with open(pw, "w") as fh:
-        fh.write(sim.password + "\n")
-    os.chmod(pw, 0o600)
+    sim, switches = leaf1(wd, "    max_active: 16\n")
     hostile = [
         "203.0.113.5; -j DROP",
         "\"198.51.100.9\" -j ACCEPT",
@@ -857,10 +842,6 @@ def case_injection(t, args, wd):
         "bad": "# c2; -j DROP \"x\" --dst-ip 6.6.6.6\n203.0.113.0/24\n" +
                "\n".join(hostile) + "\n",
         "ok": "192.0.2.250\n"}
-    switches = ("switches:\n  - name: leaf1\n    agents: [192.0.2.10]\n"
-                "    url: %s\n    user: %s\n    password_file: %s\n"
-                "    erspan_source: 10.0.0.52\n    max_active: 16\n"
-                % (sim.url(), sim.user, pw))
     d = Daemon(args.bin, wd, lists=lists,
                capture="receiver: 10.0.0.70\nduration: 5m\ncooldown: 0s\n"
                "max_active: 16", switches=switches)
