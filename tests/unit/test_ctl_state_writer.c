@@ -216,6 +216,9 @@ test_writer_retries(void **state)
 	assert_non_null(got);
 	assert_string_equal(got, "kept");
 	free(got);
+	/* The file is in place before the write returns (the directory's
+	 * fsync follows the rename): wait for the writer to finish it. */
+	assert_int_equal(ctl_state_writer_drain(w, 5000), 0);
 	ctl_state_writer_stats(w, &st, NULL, 0);
 	assert_int_equal(st.written, 1);
 	ctl_state_writer_free(w);
