@@ -2,9 +2,9 @@
  * ctl_api.c - the controller's REST API: the HTTP server on api_listen,
  * its route table, and the helpers the handlers share (times, query
  * parameters).  The handlers live in ctl_api_views.c (read-only views),
- * ctl_api_captures.c (captures), ctl_api_events.c (long poll and
- * Server-Sent Events) and ctl_metrics.c (GET /metrics); docs/api.md says
- * what each answers.
+ * ctl_api_captures.c (captures), ctl_events_http.c (long poll and
+ * Server-Sent Events), ctl_api_report.c (receivers' reports) and
+ * ctl_metrics.c (GET /metrics); docs/api.md says what each answers.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 
 #include "ctl_api.h"
 #include "ctl_daemon.h"
+#include "ctl_events_http.h"
 #include "httpd.h"
 #include "log.h"
 #include "version.h"
@@ -39,6 +40,25 @@ static const struct api_route api_routes[] = {
 	{ HTTPD_GET, "/api/v1/events/stream", ctl_api_events_stream },
 	{ HTTPD_GET | HTTPD_POST, "/api/v1/events", ctl_api_events },
 };
+
+void
+ctl_api_events(struct httpd_req *req, void *ctx)
+{
+	struct ctl_daemon *d = ctx;
+
+	if (httpd_req_method(req) == HTTPD_POST)
+		ctl_api_report(req, d);
+	else
+		ctl_events_http_poll(req, d->events, d->base);
+}
+
+void
+ctl_api_events_stream(struct httpd_req *req, void *ctx)
+{
+	struct ctl_daemon *d = ctx;
+
+	ctl_events_http_stream(req, d->events, d->base);
+}
 
 int
 ctl_api_start(struct ctl_daemon *d, char *err, size_t errlen)

@@ -14,11 +14,6 @@
 #include "json_writer.h"
 #include "netaddr.h"
 
-/* Long polls and event streams together (a subscription each). */
-#define CTL_API_MAX_SUBSCRIBERS	256
-/* The keep-alive comment of an event stream, every this many seconds. */
-#define CTL_API_SSE_PING_S	15
-
 /* ctl_api_views.c */
 void	ctl_api_status(struct httpd_req *, void *);
 void	ctl_api_agents(struct httpd_req *, void *);
@@ -37,8 +32,8 @@ void	ctl_api_capture(struct httpd_req *, void *);
 /* POST /api/v1/captures/ID/approve */
 void	ctl_api_capture_approve(struct httpd_req *, void *);
 
-/* ctl_api_events.c */
-/* GET /api/v1/events: the long poll */
+/* ctl_api.c, through ctl_events_http.h */
+/* GET /api/v1/events: the long poll; POST: a receiver's report */
 void	ctl_api_events(struct httpd_req *, void *);
 /* GET /api/v1/events/stream: Server-Sent Events */
 void	ctl_api_events_stream(struct httpd_req *, void *);

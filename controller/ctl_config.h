@@ -236,6 +236,7 @@ struct ctl_receiver_config {
 	uint32_t		 poll_interval_s;
 	enum ctl_unassigned	 unassigned;
 	int			 use_erspan_time;
+	const char		*events_file;	/* or NULL: none */
 	struct ctl_archive_config archive;
 	const struct ctl_keyword *keys;		/* keys: then regex: */
 	size_t			 n_keys;

@@ -531,6 +531,7 @@ static const struct ctl_key receiver_keys[] = {
 	  .min = CTL_UNASSIGNED_ARCHIVE },
 	{ .name = "use_erspan_time", .type = CTL_T_BOOL,
 	  .offset = R(use_erspan_time), .def = "false" },
+	{ .name = "events_file", .type = CTL_T_PATH, .offset = R(events_file) },
 	{ .name = "archive", .type = CTL_T_SECTION, .offset = R(archive),
 	  .sub = &ctl_archive_section },
 	{ .name = "keys", .type = CTL_T_CUSTOM, .parse = ctl_parse_keys,

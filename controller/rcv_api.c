@@ -2,13 +2,14 @@
  * rcv_api.c - the receiver's REST API on receiver.api_listen (default
  * 127.0.0.1:8009, bearer token from receiver.api_token_file):
  * health, status, what is archived, the capture list (pushed by a
- * controller, optionally), metrics and the live feed.  docs/receiver-api.md
- * says what each answers.
+ * controller, optionally), key-hit events, metrics and the live feed.
+ * docs/receiver-api.md says what each answers.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_events_http.h"
 #include "httpd.h"
 #include "json_flow.h"
 #include "log.h"
@@ -299,6 +300,24 @@ api_metrics(struct httpd_req *req, void *ctx)
 	free(buf);
 }
 
+/* ---- events: key hits and sessions (rcv_inspect.c) ------------------- */
+
+static void
+api_events(struct httpd_req *req, void *ctx)
+{
+	struct rcv_daemon *d = ctx;
+
+	ctl_events_http_poll(req, d->events, d->base);
+}
+
+static void
+api_events_stream(struct httpd_req *req, void *ctx)
+{
+	struct rcv_daemon *d = ctx;
+
+	ctl_events_http_stream(req, d->events, d->base);
+}
+
 /* ---- the server ------------------------------------------------------- */
 
 struct api_route {
@@ -312,6 +331,8 @@ static const struct api_route api_routes[] = {
 	{ HTTPD_GET, "/metrics", api_metrics },
 	{ HTTPD_GET, "/api/v1/status", api_status },
 	{ HTTPD_GET | HTTPD_PUT, "/api/v1/captures", api_captures },
+	{ HTTPD_GET, "/api/v1/events/stream", api_events_stream },
+	{ HTTPD_GET, "/api/v1/events", api_events },
 	{ HTTPD_GET, "/live.pcap", rcv_live_get },
 };
 

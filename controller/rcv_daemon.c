@@ -5,9 +5,11 @@
  * input that stopped), and a reload that builds everything that changed
  * aside and swaps only when all of it worked.
  *
- * Shutdown flushes: inputs stop first, live streams end, every archive
- * file is closed (fsync, .part renamed, index written), then the loop
- * gets a moment to send the streams' last bytes and exits.
+ * Shutdown flushes: inputs stop first, sessions with key hits are
+ * written, the reports they made get up to STOP_REPORTS_MS to reach the
+ * controller, live streams end, every archive file is closed (fsync,
+ * .part renamed, index written), then the loop gets a moment to send the
+ * streams' last bytes and exits.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -24,6 +26,7 @@
 #include "rcv_daemon.h"
 
 #define STOP_GRACE_US	100000	/* for the live streams' last bytes */
+#define STOP_REPORTS_MS	2000	/* for the reports still queued */
 
 int64_t
 rcv_now_ms(void)
@@ -134,6 +137,7 @@ on_tick(void *arg)
 
 	if (d->stopping)
 		return;
+	rcv_inspect_tick(d);
 	if (now >= d->next_retention_ms) {
 		d->next_retention_ms = now + RCV_RETENTION_S * 1000;
 		retention(d);
@@ -211,7 +215,9 @@ rcv_daemon_start(struct rcv_daemon *d, struct event_base *base,
 	    -1 ||
 	    (read_path == NULL && rcv_api_start(d, cfg, &d->api, err,
 	    sizeof(err)) == -1) ||
-	    rcv_poll_open(d, cfg, &d->poll, err, sizeof(err)) == -1) {
+	    rcv_poll_open(d, cfg, &d->poll, err, sizeof(err)) == -1 ||
+	    rcv_events_open(d, cfg, err, sizeof(err)) == -1 ||
+	    rcv_inspect_start(d, cfg, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
@@ -226,15 +232,52 @@ rcv_daemon_start(struct rcv_daemon *d, struct event_base *base,
 	return 0;
 }
 
+static void	stop_finish(struct rcv_daemon *);
+
+static void
+on_stop_wait(evutil_socket_t fd, short what, void *arg)
+{
+	struct rcv_daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->reports.n == 0 || rcv_now_ms() >= d->stop_deadline_ms) {
+		event_free(d->stop_wait);
+		d->stop_wait = NULL;
+		stop_finish(d);
+	}
+}
+
 void
 rcv_daemon_stop(struct rcv_daemon *d)
 {
-	struct timeval grace = { 0, STOP_GRACE_US };
+	struct timeval tick = { 0, 20 * 1000 };
 
 	if (d->stopping)
 		return;
 	d->stopping = 1;
 	rcv_input_close(&d->in);	/* stop ingest first */
+	rcv_inspect_stop(d);		/* sessions with hits: written */
+	if (d->reports.n == 0) {
+		stop_finish(d);
+		return;
+	}
+	/* Their reports go to the controller first, briefly. */
+	d->stop_deadline_ms = rcv_now_ms() + STOP_REPORTS_MS;
+	d->stop_wait = event_new(d->base, -1, EV_PERSIST, on_stop_wait, d);
+	if (d->stop_wait == NULL || event_add(d->stop_wait, &tick) == -1)
+		stop_finish(d);
+}
+
+static void
+stop_finish(struct rcv_daemon *d)
+{
+	struct timeval grace = { 0, STOP_GRACE_US };
+
+	if (d->reports.n > 0)
+		log_warnx("%u reports to the controller not sent",
+		    d->reports.n);
+	rcv_report_detach(d);
 	rcv_poll_close(&d->poll);
 	rcv_live_end_all(d);
 	if (cap_archive_flush_all(d->archive) == -1) {
@@ -251,9 +294,13 @@ void
 rcv_daemon_free(struct rcv_daemon *d)
 {
 	rcv_input_close(&d->in);
+	rcv_report_detach(d);
 	rcv_poll_close(&d->poll);
 	rcv_api_stop(d);
 	daemon_loop_stop(&d->loop);
+	if (d->stop_wait != NULL)
+		event_free(d->stop_wait);
+	rcv_inspect_free(d);
 	cap_archive_free(d->archive);
 	cap_assign_free(d->assign);
 	if (d->live_dead != NULL)
@@ -336,7 +383,11 @@ rcv_daemon_reload(struct rcv_daemon *d)
 			rcv_input_close(&fresh_in);
 		goto fail;
 	}
-	if (archive_reload(d, cfg, &fresh_archive, err, sizeof(err)) == -1) {
+	if (archive_reload(d, cfg, &fresh_archive, err, sizeof(err)) == -1 ||
+	    rcv_events_reopen(d, cfg, err, sizeof(err)) == -1 ||
+	    /* The last step that may fail; it swaps the keys itself. */
+	    rcv_inspect_reload(d, cfg, err, sizeof(err)) == -1) {
+		cap_archive_free(fresh_archive);
 		rcv_poll_close(&fresh_poll);
 		if (new_in)
 			rcv_input_close(&fresh_in);
@@ -358,6 +409,7 @@ rcv_daemon_reload(struct rcv_daemon *d)
 	fresh_poll.last_ok_ms = op->last_ok_ms;
 	fresh_poll.last = op->last;
 	fresh_poll.failing = op->failing;
+	rcv_report_detach(d);		/* re-sent on the new connection */
 	rcv_poll_close(op);
 	d->poll = fresh_poll;
 	if (fresh_archive != NULL) {

@@ -25,7 +25,9 @@
 
 #include <pcap/pcap.h>
 
+#include "cap_sessions.h"
 #include "capture.h"
+#include "ctl_events.h"
 #include "daemon_loop.h"
 #include "ctl_config.h"
 #include "json_writer.h"
@@ -48,6 +50,8 @@ struct pcap_input;
 #define RCV_POLL_TIMEOUT_S	10
 #define RCV_FILE_CHUNK		512	/* frames of --read per loop turn */
 #define RCV_RETENTION_S		60	/* between retention runs */
+#define RCV_REPORT_QUEUE	256	/* reports waiting for the controller */
+#define RCV_REPORT_TRIES	3	/* attempts per report */
 #define RCV_UNASSIGNED_PREFIX	"unassigned-"
 #define RCV_UNASSIGNED_OTHER	"unassigned-other"
 
@@ -106,6 +110,11 @@ struct rcv_counters {
 	uint64_t	captures_ended;		/* left the list: closed */
 	uint64_t	reloads, reload_failures;
 	uint64_t	retention_runs, retention_deleted;
+	uint64_t	reports_queued, reports_sent;	/* to the controller */
+	uint64_t	report_failures, reports_dropped;
+	uint64_t	key_hits;			/* events */
+	uint64_t	sessions_written, session_errors;
+	uint64_t	keys_builds, keys_build_failures;
 };
 
 /* One switch's unassigned archive id, by outer source (sorted by src). */
@@ -128,6 +137,7 @@ struct rcv_poll {
 	struct event		*timer;
 	char			 host[256];	/* for the Host: header */
 	char			*path;		/* "/api/v1/captures", owned */
+	char			*events_path;	/* "/api/v1/events", owned */
 	char			*auth;		/* "Bearer ...", or NULL */
 	int64_t			 last_ok_ms;
 	int64_t			 last_attempt_ms;
@@ -137,6 +147,15 @@ struct rcv_poll {
 	int			 failing;	/* logged once until it works */
 	uint32_t		 interval_s;
 	struct cap_assign_parse_stats last;	/* of the last good answer */
+};
+
+/* Reports to the controller waiting to go (rcv_report.c): a ring. */
+struct rcv_reports {
+	char			*body[RCV_REPORT_QUEUE];	/* JSON, owned */
+	uint32_t		 head, n;
+	uint32_t		 tries;		/* of the head */
+	struct evhttp_request	*req;		/* the head, in flight */
+	int			 failing;
 };
 
 /* One client of GET /live.pcap (rcv_live.c). */
@@ -161,6 +180,12 @@ struct rcv_daemon {
 	struct cap_archive	*archive;
 	struct httpd		*api;
 	struct rcv_poll		 poll;
+	struct rcv_reports	 reports;
+
+	/* L7 inspection (rcv_inspect.c): NULL without keys. */
+	struct cap_keyset	*keys;
+	struct cap_sessions	*sessions;
+	struct ctl_events	*events;	/* key hits, sessions */
 
 	/* The captures we file by, swapped whole on each poll. */
 	struct cap_assign	*assign;
@@ -183,6 +208,8 @@ struct rcv_daemon {
 	int64_t			 next_retention_ms;
 	int			 stopping;
 	int			 exit_status;
+	struct event		*stop_wait;	/* reports still going out */
+	int64_t			 stop_deadline_ms;
 };
 
 /* Wall-clock milliseconds since the epoch. */
@@ -247,6 +274,34 @@ void	rcv_poll_close(struct rcv_poll *);
  * in err and the running table kept. */
 int	rcv_captures_update(struct rcv_daemon *, const char *json, size_t len,
 	    struct cap_assign_parse_stats *, char *err, size_t errlen);
+
+/* rcv_report.c: body is a malloc'd JSON object, taken over. */
+void	rcv_report_queue(struct rcv_daemon *, char *body);
+void	rcv_report_tick(struct rcv_daemon *);
+/* Before the poll's connection is freed (a reload, shutdown). */
+void	rcv_report_detach(struct rcv_daemon *);
+void	rcv_report_free(struct rcv_daemon *);
+
+/* rcv_inspect.c: the events (ring and receiver.events_file) */
+int	rcv_events_open(struct rcv_daemon *, const struct ctl_config *,
+	    char *err, size_t errlen);
+int	rcv_events_reopen(struct rcv_daemon *, const struct ctl_config *,
+	    char *err, size_t errlen);
+
+/* rcv_inspect.c: L7 keys and sessions */
+int	rcv_inspect_start(struct rcv_daemon *, const struct ctl_config *,
+	    char *err, size_t errlen);
+/* A reload: a new keyset (0), or -1 with err and the running one kept. */
+int	rcv_inspect_reload(struct rcv_daemon *, const struct ctl_config *,
+	    char *err, size_t errlen);
+void	rcv_inspect_frame(struct rcv_daemon *, const char *capture_id,
+	    const struct cap_frame *, const struct timespec *ts);
+void	rcv_inspect_tick(struct rcv_daemon *);
+/* Shutdown: write every session with a hit. */
+void	rcv_inspect_stop(struct rcv_daemon *);
+void	rcv_inspect_free(struct rcv_daemon *);
+/* rcv_inspect_metrics.c: its part of GET /metrics */
+void	rcv_inspect_metrics(FILE *out, const struct rcv_daemon *);
 
 /* rcv_live.c */
 void	rcv_live_get(struct httpd_req *, void *daemon);

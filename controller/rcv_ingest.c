@@ -156,6 +156,7 @@ rcv_ingest(struct rcv_daemon *d, const uint8_t *pkt, size_t len, int link,
 		c->dropped++;
 	if (id != NULL)
 		archive(d, id, &f, &ts);
+	rcv_inspect_frame(d, id != NULL ? id : "", &f, &ts);
 	if (d->n_live > 0)
 		rcv_live_feed(d, id != NULL ? id : "", &f, &ts);
 }

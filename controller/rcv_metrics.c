@@ -212,4 +212,5 @@ rcv_metrics_write(struct rcv_daemon *d, FILE *out)
 	packet_metrics(out, &d->counters);
 	archive_metrics(out, d);
 	control_metrics(out, d);
+	rcv_inspect_metrics(out, d);
 }

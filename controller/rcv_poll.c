@@ -33,6 +33,7 @@
 #include "version.h"
 
 #define API_PATH	"/api/v1/captures"
+#define EVENTS_PATH	"/api/v1/events"	/* reports (rcv_report.c) */
 #define TOKEN_MAX	257
 
 /* The outer source address of a switch's mirrored packets (cap_assign). */
@@ -328,12 +329,15 @@ parse_url(const char *url, struct rcv_poll *p, char *addr, size_t addrlen,
 	n = strlen(path);
 	while (n > 0 && path[n - 1] == '/')
 		n--;
-	if ((p->path = malloc(n + sizeof(API_PATH))) == NULL) {
+	if ((p->path = malloc(n + sizeof(API_PATH))) == NULL ||
+	    (p->events_path = malloc(n + sizeof(EVENTS_PATH))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	memcpy(p->path, path, n);
 	memcpy(p->path + n, API_PATH, sizeof(API_PATH));
+	memcpy(p->events_path, path, n);
+	memcpy(p->events_path + n, EVENTS_PATH, sizeof(EVENTS_PATH));
 	rc = 0;
 out:
 	evhttp_uri_free(u);
@@ -397,6 +401,7 @@ rcv_poll_close(struct rcv_poll *p)
 	if (p->dns != NULL)
 		evdns_base_free(p->dns, 0);
 	free(p->path);
+	free(p->events_path);
 	if (p->auth != NULL) {
 		explicit_bzero(p->auth, strlen(p->auth));
 		free(p->auth);

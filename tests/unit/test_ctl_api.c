@@ -33,6 +33,7 @@
 
 #include "ctl_api.h"
 #include "ctl_daemon.h"
+#include "ctl_events_http.h"
 #include "ctl_lists.h"
 #include "httpd.h"
 #include "version.h"
@@ -1415,14 +1416,14 @@ nop_event(void *ctx, uint64_t seq, const char *json, size_t len)
 static void
 test_events_subscriber_cap(void **state)
 {
-	struct ctl_event_sub *subs[CTL_API_MAX_SUBSCRIBERS];
+	struct ctl_event_sub *subs[CTL_EVENTS_HTTP_MAX_SUBSCRIBERS];
 	struct fx fx;
 	struct reply r;
 	size_t i;
 
 	(void)state;
 	fx_init(&fx, 0, 0);
-	for (i = 0; i < CTL_API_MAX_SUBSCRIBERS; i++)
+	for (i = 0; i < CTL_EVENTS_HTTP_MAX_SUBSCRIBERS; i++)
 		assert_non_null(subs[i] = ctl_events_subscribe(fx.d.events,
 		    nop_event, NULL));
 	expect_error(&fx, EVHTTP_REQ_GET, "/api/v1/events?wait=5", NULL, 503,
@@ -1432,7 +1433,7 @@ test_events_subscriber_cap(void **state)
 	/* Without waiting, no subscription is needed. */
 	(void)get_ok(&fx, &r, "/api/v1/events");
 	reply_free(&r);
-	for (i = 0; i < CTL_API_MAX_SUBSCRIBERS; i++)
+	for (i = 0; i < CTL_EVENTS_HTTP_MAX_SUBSCRIBERS; i++)
 		ctl_events_unsubscribe(fx.d.events, subs[i]);
 	fx_free(&fx);
 }

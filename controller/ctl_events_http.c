@@ -1,19 +1,20 @@
 /*
- * ctl_api_events.c - the controller's events over HTTP (docs/api.md):
+ * ctl_events_http.c - an event ring (ctl_events.h) over HTTP, for the
+ * controller's API (docs/api.md) and the receiver's (docs/receiver-api.md):
  *
  *  GET /api/v1/events         a long poll: the events after a sequence
  *                             number now, or held until one comes or the
  *                             wait runs out;
  *  GET /api/v1/events/stream  Server-Sent Events: the recent ones, then
  *                             each as it is stored, with a keep-alive
- *                             comment every CTL_API_SSE_PING_S seconds.
+ *                             comment every CTL_EVENTS_HTTP_PING_S seconds.
  *
  * Stored events are JSON objects already; they are spliced into replies
  * as they are (jw_raw), never parsed again.  Every waiting client holds
  * a subscription and a timer; both are released on whichever comes first
  * of its answer, its leaving, or the server going away (httpd_free calls
  * the close callbacks).  Together they are capped by
- * CTL_API_MAX_SUBSCRIBERS; a stream client too slow to keep up is cut off
+ * CTL_EVENTS_HTTP_MAX_SUBSCRIBERS; a stream client too slow to keep up is cut off
  * by httpd_stream_write.
  */
 #include <errno.h>
@@ -25,7 +26,7 @@
 #include <event2/event.h>
 
 #include "ctl_api.h"
-#include "ctl_daemon.h"
+#include "ctl_events_http.h"
 
 #define EVENTS_LIMIT_DEFAULT	1000
 #define EVENTS_LIMIT_MAX	10000
@@ -35,12 +36,12 @@
 #define SSE_OVERHEAD		48
 
 static int
-subscribers_full(struct ctl_daemon *d)
+subscribers_full(struct ctl_events *ev)
 {
 	struct ctl_events_stats es;
 
-	ctl_events_stats(d->events, &es);
-	return es.subscribers >= CTL_API_MAX_SUBSCRIBERS;
+	ctl_events_stats(ev, &es);
+	return es.subscribers >= CTL_EVENTS_HTTP_MAX_SUBSCRIBERS;
 }
 
 /* ---- the long poll ---------------------------------------------------- */
@@ -96,7 +97,7 @@ events_reply(struct httpd_req *req, struct ctl_events *ev, uint64_t after,
 }
 
 struct events_wait {
-	struct ctl_daemon	*d;
+	struct ctl_events	*ev;
 	struct httpd_req	*req;
 	struct ctl_event_sub	*sub;
 	struct event		*timer;
@@ -108,7 +109,7 @@ static void
 wait_free(struct events_wait *ew)
 {
 	if (ew->sub != NULL)
-		ctl_events_unsubscribe(ew->d->events, ew->sub);
+		ctl_events_unsubscribe(ew->ev, ew->sub);
 	if (ew->timer != NULL)
 		event_free(ew->timer);
 	free(ew);
@@ -129,7 +130,7 @@ wait_event(void *ctx, uint64_t seq, const char *json, size_t len)
 
 	if (seq <= ew->after)
 		return;
-	events_reply(ew->req, ew->d->events, ew->after, ew->limit, seq, json,
+	events_reply(ew->req, ew->ev, ew->after, ew->limit, seq, json,
 	    len);
 	wait_free(ew);
 }
@@ -141,33 +142,29 @@ wait_timeout(evutil_socket_t fd, short what, void *ctx)
 
 	(void)fd;
 	(void)what;
-	events_reply(ew->req, ew->d->events, ew->after, ew->limit, 0, NULL,
+	events_reply(ew->req, ew->ev, ew->after, ew->limit, 0, NULL,
 	    0);
 	wait_free(ew);
 }
 
 void
-ctl_api_events(struct httpd_req *req, void *ctx)
+ctl_events_http_poll(struct httpd_req *req, struct ctl_events *ev,
+    struct event_base *base)
 {
-	struct ctl_daemon *d = ctx;
 	struct events_wait *ew;
 	struct timeval tv;
 	uint64_t after, wait, limit, last;
 
-	if (httpd_req_method(req) == HTTPD_POST) {
-		ctl_api_report(req, d);
-		return;
-	}
 	if (ctl_api_query_uint(req, "after", 0, 0, UINT64_MAX, &after) ==
 	    -1 || ctl_api_query_uint(req, "wait", 0, 0, EVENTS_WAIT_MAX,
 	    &wait) == -1 || ctl_api_query_uint(req, "limit",
 	    EVENTS_LIMIT_DEFAULT, 1, EVENTS_LIMIT_MAX, &limit) == -1)
 		return;
-	if (d->events == NULL) {
+	if (ev == NULL) {
 		httpd_reply_error(req, 503, "no events yet");
 		return;
 	}
-	last = ctl_events_last_seq(d->events);
+	last = ctl_events_last_seq(ev);
 	/*
 	 * Something to say now; or nothing to wait for; or a client ahead
 	 * of us (it saw a previous run of the daemon, whose numbers were
@@ -175,10 +172,10 @@ ctl_api_events(struct httpd_req *req, void *ctx)
 	 * waiting for a number that may be far away.
 	 */
 	if (last != after || wait == 0) {
-		events_reply(req, d->events, after, limit, 0, NULL, 0);
+		events_reply(req, ev, after, limit, 0, NULL, 0);
 		return;
 	}
-	if (subscribers_full(d)) {
+	if (subscribers_full(ev)) {
 		httpd_reply_error(req, 503, "too many clients waiting for "
 		    "events");
 		return;
@@ -187,12 +184,12 @@ ctl_api_events(struct httpd_req *req, void *ctx)
 		httpd_reply_error(req, 503, "out of memory");
 		return;
 	}
-	ew->d = d;
+	ew->ev = ev;
 	ew->req = req;
 	ew->after = after;
 	ew->limit = limit;
-	if ((ew->timer = evtimer_new(d->base, wait_timeout, ew)) == NULL ||
-	    (ew->sub = ctl_events_subscribe(d->events, wait_event, ew)) ==
+	if ((ew->timer = evtimer_new(base, wait_timeout, ew)) == NULL ||
+	    (ew->sub = ctl_events_subscribe(ev, wait_event, ew)) ==
 	    NULL) {
 		wait_free(ew);
 		httpd_reply_error(req, 503, "out of memory");
@@ -213,7 +210,7 @@ ctl_api_events(struct httpd_req *req, void *ctx)
  * last section frees it.
  */
 struct sse_client {
-	struct ctl_daemon	*d;
+	struct ctl_events	*ev;
 	struct httpd_req	*req;
 	struct ctl_event_sub	*sub;
 	struct event		*ping;
@@ -225,7 +222,7 @@ static void
 sse_free(struct sse_client *c)
 {
 	if (c->sub != NULL)
-		ctl_events_unsubscribe(c->d->events, c->sub);
+		ctl_events_unsubscribe(c->ev, c->sub);
 	if (c->ping != NULL)
 		event_free(c->ping);
 	free(c);
@@ -289,9 +286,9 @@ sse_ping(evutil_socket_t fd, short what, void *ctx)
 }
 
 void
-ctl_api_events_stream(struct httpd_req *req, void *ctx)
+ctl_events_http_stream(struct httpd_req *req, struct ctl_events *ev,
+    struct event_base *base)
 {
-	struct ctl_daemon *d = ctx;
 	struct sse_client *c;
 	struct timeval tv;
 	uint64_t after, limit, last;
@@ -313,11 +310,11 @@ ctl_api_events_stream(struct httpd_req *req, void *ctx)
 			return;
 		}
 	}
-	if (d->events == NULL) {
+	if (ev == NULL) {
 		httpd_reply_error(req, 503, "no events yet");
 		return;
 	}
-	if (subscribers_full(d)) {
+	if (subscribers_full(ev)) {
 		httpd_reply_error(req, 503, "too many clients waiting for "
 		    "events");
 		return;
@@ -326,31 +323,31 @@ ctl_api_events_stream(struct httpd_req *req, void *ctx)
 		httpd_reply_error(req, 503, "out of memory");
 		return;
 	}
-	c->d = d;
+	c->ev = ev;
 	c->req = req;
 	/*
 	 * Subscribe before the replay: nothing is stored while it runs (one
 	 * thread, and writing to a client emits no event), so the replay ends
 	 * exactly where the subscription begins.
 	 */
-	if ((c->ping = event_new(d->base, -1, EV_PERSIST, sse_ping, c)) ==
-	    NULL || (c->sub = ctl_events_subscribe(d->events, sse_event, c)) ==
+	if ((c->ping = event_new(base, -1, EV_PERSIST, sse_ping, c)) ==
+	    NULL || (c->sub = ctl_events_subscribe(ev, sse_event, c)) ==
 	    NULL) {
 		sse_free(c);
 		httpd_reply_error(req, 503, "out of memory");
 		return;
 	}
-	tv.tv_sec = CTL_API_SSE_PING_S;
+	tv.tv_sec = CTL_EVENTS_HTTP_PING_S;
 	tv.tv_usec = 0;
 	event_add(c->ping, &tv);
 
 	c->busy++;
 	httpd_stream_start(req, "text/event-stream", sse_closed, c);
 	/* Replay the newest `limit` of those after `after`. */
-	last = ctl_events_last_seq(d->events);
+	last = ctl_events_last_seq(ev);
 	if (last > after && last - after > limit)
 		after = last - limit;
 	if (!c->closed && last > after)
-		ctl_events_after(d->events, after, limit, sse_event, c);
+		ctl_events_after(ev, after, limit, sse_event, c);
 	(void)sse_leave(c);
 }
