@@ -91,6 +91,19 @@ jw_ts(struct json_writer *w, const char *key, const struct timespec *ts)
 	    ts->tv_nsec / 1000000);
 }
 
+/* The controller takes paths of a restricted charset only (its
+ * ctl_api_report_body.c); a sessions dir with other characters in its
+ * name is left out of the report rather than have the report refused. */
+static int
+path_reportable(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && strstr(s, "..") == NULL && strspn(s,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-/:") == n;
+}
+
 /* The report for the controller: only parsed values, in the shape
  * controller/ctl_api_report.c accepts. */
 static void
@@ -119,7 +132,7 @@ report(struct rcv_daemon *d, const struct cap_session_hit *h)
 	jw_u64(&w, "dport", h->dport);
 	jw_u64(&w, "proto", h->proto);
 	jw_u64(&w, "offset", h->offset);
-	if (h->path != NULL && h->path[0] != '\0')
+	if (h->path != NULL && path_reportable(h->path))
 		jw_str(&w, "session", h->path);
 	jw_end(&w);
 	if (fclose(f) != 0 || buf == NULL) {
