@@ -10,7 +10,7 @@ PKGS="build-essential cmake pkg-config libevent-dev libcurl4-openssl-dev
 libjansson-dev libyaml-dev libpcap-dev libhyperscan-dev"
 # tests, fuzzing, benchmarks, demo
 PKGS="$PKGS libcmocka-dev clang libclang-rt-dev tshark python3 python3-scapy
-nfdump iproute2 openssl"
+nfdump iproute2 openssl openvswitch-switch"
 
 missing=""
 for p in $PKGS; do
