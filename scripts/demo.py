@@ -289,6 +289,51 @@ def run(args, procs, sims):
     return cid, session
 
 
+def tshark_count(path, display_filter):
+    r = subprocess.run(["tshark", "-n", "-r", path, "-Y", display_filter],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("tshark -r %s: %s" % (path, r.stderr.strip()))
+    return len(r.stdout.splitlines())
+
+
+def check(out, cid, session, acls_after):
+    """What the end-to-end test asserts too: [] when all is well."""
+    problems = []
+    with open(os.path.join(out, "controller-events.json")) as f:
+        events = [json.loads(ln) for ln in f]
+    started = [e for e in events if e["type"] == "capture_requested"]
+    if len(started) != 1:
+        problems.append("%d captures, expected 1" % len(started))
+    if not any(e["type"] == "key_hit" and e.get("capture") == cid
+               for e in events):
+        problems.append("no key_hit event for %s at the controller" % cid)
+    if any(a.startswith("fscope_") for a in acls_after):
+        problems.append("rules left on the switch: %s" % sorted(acls_after))
+    frames = loop.session_frames()
+    want_out = sum(1 for o, _ in frames if o)
+    want_in = len(frames) - want_out
+    files = sorted(os.path.join(dp, f)
+                   for dp, _, fs in os.walk(os.path.join(out, "archive"))
+                   for f in fs if f.endswith(".pcap") and
+                   os.path.basename(dp) == cid)
+    got_out = sum(tshark_count(f, "ip.src==%s && ip.dst==%s" % (
+        loop.LOCAL, loop.REMOTE)) for f in files)
+    got_in = sum(tshark_count(f, "ip.src==%s && ip.dst==%s" % (
+        loop.REMOTE, loop.LOCAL)) for f in files)
+    if (got_out, got_in) != (want_out, want_in):
+        problems.append("archive of %s: %d+%d packets of the pair, "
+                        "expected %d+%d" % (cid, got_out, got_in, want_out,
+                                            want_in))
+    n = tshark_count(os.path.join(session, "session.pcap"), "tcp")
+    if n < len(frames) - 1:
+        problems.append("session.pcap: %d packets of %d" % (n, len(frames)))
+    with open(os.path.join(session, "session.L7"), "rb") as f:
+        if loop.KEY not in f.read():
+            problems.append("session.L7 does not show the key")
+    return problems
+
+
 def summary(out, cid, session):
     out = os.path.relpath(out)
     rel = os.path.relpath(session)
@@ -339,9 +384,9 @@ def main():
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+    if not ok:
         for s in sims:
             s.close()
-    if not ok:
         for role in ("controller", "receiver"):
             path = os.path.join(args.out, role + ".log")
             if os.path.exists(path):
@@ -350,8 +395,14 @@ def main():
                 print("--- %s (tail)\n%s" % (path, tail), file=sys.stderr)
         return 1
     say("stopped", "controller and receiver exited on SIGTERM")
+    acls = sims[0].state()["acls"]      # after SIGTERM
+    for s in sims:
+        s.close()
+    problems = check(args.out, cid, session, acls)
     summary(args.out, cid, session)
-    return 0
+    for p in problems:
+        print("demo: CHECK FAILED: " + p, file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -1,23 +1,24 @@
 #!/bin/sh
-# demo.sh BIN - the whole finderscope loop on one machine (make demo).
+# demo.sh BIN [OUT] - the whole finderscope loop on one machine (make demo).
 #
 # BIN is the built finderscope binary (make demo passes
 # build/controller/finderscope).  As root: a network namespace of its own
 # (fsdemo-PID, loopback only), and in it scripts/demo.py runs the switch
 # simulator, the controller, the receiver and the scenario, printing each
 # step; everything it starts, and the namespace, is gone when it ends.
-# Output in demo-out/ at the repository root.  About 30 seconds.
+# Output in OUT (default demo-out/ at the repository root).  About 15
+# seconds.  tests/e2e runs it as the end-to-end test against the simulator.
 #
 # Without root (no namespace, no raw sockets) it shows what it can: the
 # sFlow decoder on the demo's datagrams, and says how to run the rest.
 set -eu
 
 usage() {
-	echo "usage: $0 path/to/finderscope" >&2
+	echo "usage: $0 path/to/finderscope [OUT]" >&2
 	exit 2
 }
 
-[ $# -eq 1 ] || usage
+[ $# -eq 1 ] || [ $# -eq 2 ] || usage
 bin=$1
 # Run from the repository root so that the commands shown are short; a
 # relative BIN must then be made absolute first.
@@ -37,7 +38,7 @@ case $bin in
 esac
 
 python=${FS_PYTHON:-/usr/bin/python3}
-out=demo-out
+out=${2:-demo-out}
 
 if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
 	ns=fsdemo-$$
