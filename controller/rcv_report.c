@@ -77,6 +77,10 @@ report_next(struct rcv_daemon *d)
 		return;		/* the tick tries again */
 	h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Host", p->host);
+	/* As the poll does (rcv_poll.c): a controller may close an idle
+	 * connection without a word, and the next request on it would be
+	 * lost; a connection per request has no such race. */
+	evhttp_add_header(h, "Connection", "close");
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "User-Agent", "finderscope-receiver/"
 	    FINDERSCOPE_VERSION);

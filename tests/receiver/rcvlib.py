@@ -218,15 +218,29 @@ def archive_files(root, pattern=".pcap"):
 
 class FakeController:
     """GET /api/v1/captures answered from self.captures, with an optional
-    bearer token; counts the requests and remembers their headers."""
+    bearer token; counts the requests and remembers their headers.
+
+    POST /api/v1/events (the receiver's key-hit reports) is recorded in
+    self.reports, in arrival order, whatever it is answered: a dict with
+    "headers", "raw" (the body), "body" (parsed JSON, None when it is
+    not) and "status" (the answer: report_status, or 401 for a wrong
+    token, 400 for a body that is not JSON).  report_delay holds each
+    answer back that many seconds.  The server closes the connection
+    after each answer (HTTP/1.0) and says so with "Connection: close",
+    unless silent_close, as an HTTP/1.0 server may."""
 
     def __init__(self, port=0, token=None, host="127.0.0.1"):
         self.captures = []
         self.token = token
-        self.requests = 0
+        self.requests = 0           # GETs
         self.unauthorized = 0
-        self.last_headers = {}
+        self.last_headers = {}      # of the last GET
         self.status = 200
+        self.reports = []
+        self.report_status = 200
+        self.report_delay = 0.0
+        self.silent_close = False
+        self.lock = threading.Lock()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -252,6 +266,41 @@ class FakeController:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(n) if n > 0 else b""
+                if self.path != "/api/v1/events":
+                    self.send_error(404)
+                    return
+                try:
+                    parsed = json.loads(raw.decode())
+                except ValueError:
+                    parsed = None
+                if owner.token is not None and self.headers.get(
+                        "Authorization") != "Bearer " + owner.token:
+                    status = 401
+                elif parsed is None:
+                    status = 400
+                else:
+                    status = owner.report_status
+                with owner.lock:
+                    if status == 401:
+                        owner.unauthorized += 1
+                    owner.reports.append({"headers": dict(self.headers),
+                                          "raw": raw, "body": parsed,
+                                          "status": status})
+                if owner.report_delay > 0:
+                    time.sleep(owner.report_delay)
+                body = b'{"ok":true}' if status < 300 else \
+                    b'{"error":"refused"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                if not owner.silent_close:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever,
@@ -260,6 +309,12 @@ class FakeController:
 
     def url(self):
         return "http://127.0.0.1:%d" % self.port
+
+    def accepted(self):
+        """The bodies of the reports answered 2xx, in arrival order."""
+        with self.lock:
+            return [r["body"] for r in self.reports
+                    if 200 <= r["status"] < 300]
 
     def close(self):
         self.server.shutdown()
