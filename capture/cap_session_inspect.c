@@ -18,9 +18,9 @@
  * no scanner, so it is safe inside the callback.  Nothing on that path
  * ends or frees a session.
  *
- * A TCP session ends at RST or at FIN seen both ways; the ACK of the last
- * FIN then finds no session and, carrying nothing to inspect, does not
- * create one.  So the last ACK is not in session.pcap.
+ * A TCP session ends at RST, or once FIN was seen both ways with the ACK
+ * that follows (the last ACK belongs in session.pcap); when that ACK does
+ * not come, the tick ends it CAP_SESSIONS_LINGER_MS after the last frame.
  *
  * A key must not match across bytes that were never adjacent: when the
  * stream skips a gap, the direction's keystream is closed and the next
@@ -499,11 +499,10 @@ sess_tcp(struct cap_sessions *t, struct cap_sess *s, int dir,
 	}
 	if (p->tcp_flags & TH_RST)
 		return CAP_SESS_END_RST;
-	if (fin) {
+	if (fin)
 		s->fin |= (uint8_t)(1 << dir);
-		if (s->fin == 3)
-			return CAP_SESS_END_FIN;
-	}
+	else if (s->fin == 3 && p->pure_ack)
+		return CAP_SESS_END_FIN;	/* the ACK of the last FIN */
 	return -1;
 }
 

@@ -220,6 +220,9 @@ cap_sess_end(struct cap_sessions *t, struct cap_sess *s, enum cap_sess_end why)
 {
 	int d;
 
+	/* Closed both ways: however it is let go now, it ended by FIN. */
+	if (s->fin == 3 && why != CAP_SESS_END_RST)
+		why = CAP_SESS_END_FIN;
 	/* What is held and what Hyperscan still knows may complete a key;
 	 * a session evicted for room gets no such chance. */
 	cap_sess_inspect_end(t, s, why != CAP_SESS_END_EVICTED);
@@ -439,6 +442,11 @@ expire_list(struct cap_sessions *t, struct cap_sess_list *l, int64_t now_ms)
 
 	while ((s = l->head) != NULL &&
 	    now_ms - s->last_ms >= t->cfg.timeout_ms) {
+		if (s->fin == 3) {
+			t->st.sessions_ended++;
+			cap_sess_end(t, s, CAP_SESS_END_FIN);
+			continue;
+		}
 		t->st.sessions_timed_out++;
 		cap_sess_end(t, s, CAP_SESS_END_TIMEOUT);
 	}
@@ -451,6 +459,13 @@ age_list(struct cap_sessions *t, struct cap_sess_list *l, int64_t now_ms)
 
 	for (s = l->head; s != NULL; s = next) {
 		next = s->next;
+		/* Closed both ways and the last ACK never came. */
+		if (s->fin == 3 &&
+		    now_ms - s->last_ms >= CAP_SESSIONS_LINGER_MS) {
+			t->st.sessions_ended++;
+			cap_sess_end(t, s, CAP_SESS_END_FIN);
+			continue;
+		}
 		cap_sess_inspect_age(t, s, now_ms);
 	}
 }

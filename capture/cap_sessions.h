@@ -13,9 +13,9 @@
  * together at most history_bytes, the oldest frame anywhere evicted first.
  * When a key hits, the session's files are opened (cap_session_files.h),
  * its history written first, and from then on its frames go to the file
- * until the session ends (FIN both ways or RST, idle for timeout_ms, or
- * shutdown); then session.L7 and session.json are written and the folder
- * put in place.  So a hit mid-session still gives a pcap from the SYN
+ * until the session ends (FIN both ways and the ACK after, RST, idle for
+ * timeout_ms, or shutdown); then session.L7 and session.json are written
+ * and the folder put in place.  So a hit mid-session still gives a pcap from the SYN
  * when the history held it ("history_complete" in session.json says
  * whether it did).
  *
@@ -41,6 +41,10 @@ enum cap_record {
 				   its history */
 	CAP_RECORD_FRAME,	/* only the frames in which a key ended */
 };
+
+/* A TCP session ends with the ACK that follows FIN both ways; when no
+ * such ACK comes, it ends this long after its last frame (at a tick). */
+#define CAP_SESSIONS_LINGER_MS	1000
 
 struct cap_sessions_config {
 	const char	*dir;		/* sessions folder (created) */

@@ -514,15 +514,15 @@ key_in_first_payload(void **state)
 	assert_int_equal(st.files_written, 1);
 	assert_int_equal(st.file_errors, 0);
 	assert_int_equal(st.frames, 9);
-	assert_int_equal(st.not_inspected, 1);	/* the last ACK */
+	assert_int_equal(st.not_inspected, 0);	/* the last ACK ends it */
 	assert_int_equal(st.bytes_scanned, 27 + 100);
 	assert_int_equal(x->ndones, 1);
 	assert_true(x->dones[0].ok);
 	assert_string_equal(x->dones[0].path, x->hits[0].path);
 	assert_string_equal(x->dones[0].capture_id, "cap1");
-	assert_int_equal(x->dones[0].frames, 8);
+	assert_int_equal(x->dones[0].frames, 9);
 	assert_int_equal(x->dones[0].keys_hit, 1);
-	assert_int_equal(pcap_frames(x->dones[0].path), 8);
+	assert_int_equal(pcap_frames(x->dones[0].path), 9);
 	snprintf(path, sizeof(path), "%s/session.L7", x->dones[0].path);
 	assert_int_equal(stat(path, &sb), 0);
 
@@ -534,11 +534,11 @@ key_in_first_payload(void **state)
 	assert_string_equal(jstr(j, "server"), "198.51.100.2");
 	assert_int_equal(jint(j, "server_port"), 80);
 	assert_string_equal(jstr(j, "first"), "2023-11-14T22:13:20.000001Z");
-	assert_string_equal(jstr(j, "last"), "2023-11-14T22:13:20.000008Z");
+	assert_string_equal(jstr(j, "last"), "2023-11-14T22:13:20.000009Z");
 	assert_true(jtrue(j, "history_complete"));
 	assert_string_equal(jstr(j, "ended"), "fin");
-	assert_int_equal(jint(j, "pcap_frames"), 8);
-	assert_int_equal(jdir(j, "frames", 0), 4);
+	assert_int_equal(jint(j, "pcap_frames"), 9);
+	assert_int_equal(jdir(j, "frames", 0), 5);
 	assert_int_equal(jdir(j, "frames", 1), 4);
 	assert_int_equal(jdir(j, "bytes", 0), 27);
 	assert_int_equal(jdir(j, "bytes", 1), 100);
@@ -582,7 +582,7 @@ key_in_50th_packet(void **state)
 	assert_int_equal(stats(x).history_bytes_now, 0);
 	fin_close(x, &f);
 	assert_int_equal(x->ndones, 1);
-	assert_int_equal(pcap_read(x->dones[0].path, fr, 64), 53);
+	assert_int_equal(pcap_read(x->dones[0].path, fr, 64), 54);
 	/* The first record is the SYN. */
 	assert_int_equal(fr[0].len, ETH_LEN + IPV4_LEN + TCP_LEN);
 	assert_int_equal(fr[0].b[ETH_LEN + IPV4_LEN + 13], TCP_SYN);
@@ -775,7 +775,7 @@ fragments_in_order(struct fx *x, const int order[3], uint16_t cport,
 	fin_close(x, &f);
 	assert_int_equal(x->ndones, 1);
 	n = pcap_read(x->dones[0].path, fr, 16);
-	assert_int_equal(n, frames_only ? 3 : 3 + 3 + 1 + 3);
+	assert_int_equal(n, frames_only ? 3 : 3 + 3 + 1 + 4);
 	for (i = 0; i < n; i++) {
 		uint16_t fo = (uint16_t)(fr[i].b[ETH_LEN + 6] << 8 |
 		    fr[i].b[ETH_LEN + 7]);
@@ -895,7 +895,7 @@ ipv6_session(void **state)
 	assert_non_null(strstr(x->hits[0].path, "2001_db8__1-5555"));
 	fin_close(x, &f);
 	assert_int_equal(x->ndones, 1);
-	assert_int_equal(pcap_frames(x->dones[0].path), 7);
+	assert_int_equal(pcap_frames(x->dones[0].path), 8);
 	j = json_of(x->dones[0].path);
 	assert_string_equal(jstr(j, "client"), "2001:db8::1");
 	assert_string_equal(jstr(j, "server"), "2001:db8::2");
@@ -1011,6 +1011,46 @@ hit_at_end(void **state)
 	json_decref(j);
 }
 
+/*
+ * FIN both ways ends a session with the ACK that follows (it is in the
+ * pcap, as above); without that ACK the tick lets it go
+ * CAP_SESSIONS_LINGER_MS after its last frame, and shutdown too: "fin".
+ */
+static void
+fin_without_last_ack(void **state)
+{
+	struct fx	*x = *state;
+	struct flow	 f = flow4(40036), g = flow4(40037);
+	json_t		*j;
+
+	start1(x);
+	handshake(x, &f);
+	send_str(x, &f, 0, KEY1);
+	send_tcp(x, &f, 0, TCP_FIN | TCP_ACK, NULL, 0);
+	send_tcp(x, &f, 1, TCP_FIN | TCP_ACK, NULL, 0);
+	assert_int_equal(stats(x).sessions_now, 1);	/* waits for the ACK */
+	cap_sessions_tick(x->t, x->now + CAP_SESSIONS_LINGER_MS - 1);
+	assert_int_equal(x->ndones, 0);
+	cap_sessions_tick(x->t, x->now + CAP_SESSIONS_LINGER_MS);
+	assert_int_equal(x->ndones, 1);
+	assert_int_equal(stats(x).sessions_ended, 1);
+	assert_int_equal(stats(x).sessions_timed_out, 0);
+	assert_int_equal(pcap_frames(x->dones[0].path), 6);
+	j = json_of(x->dones[0].path);
+	assert_string_equal(jstr(j, "ended"), "fin");
+	json_decref(j);
+
+	handshake(x, &g);
+	send_str(x, &g, 1, KEY1);
+	send_tcp(x, &g, 1, TCP_FIN | TCP_ACK, NULL, 0);
+	send_tcp(x, &g, 0, TCP_FIN | TCP_ACK, NULL, 0);
+	cap_sessions_close_all(x->t);
+	assert_int_equal(x->ndones, 2);
+	j = json_of(x->dones[1].path);
+	assert_string_equal(jstr(j, "ended"), "fin");
+	json_decref(j);
+}
+
 /* nanosecond: session.pcap and session.json's times in nanoseconds. */
 static void
 nanosecond_times(void **state)
@@ -1033,7 +1073,7 @@ nanosecond_times(void **state)
 	assert_int_equal(fread(&magic, 4, 1, fp), 1);
 	fclose(fp);
 	assert_int_equal(magic, 0xA1B23C4Du);
-	assert_int_equal(pcap_frames(x->dones[0].path), 7);
+	assert_int_equal(pcap_frames(x->dones[0].path), 8);
 	j = json_of(x->dones[0].path);
 	assert_string_equal(jstr(j, "first"), "2023-11-14T22:13:20.000001000Z");
 	json_decref(j);
@@ -1710,6 +1750,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(history_zero, setup, teardown),
 	cmocka_unit_test_setup_teardown(history_zero_first_frame, setup,
 	    teardown),
+	cmocka_unit_test_setup_teardown(fin_without_last_ack, setup, teardown),
 	cmocka_unit_test_setup_teardown(hit_at_end, setup, teardown),
 	cmocka_unit_test_setup_teardown(nanosecond_times, setup, teardown),
 	cmocka_unit_test_setup_teardown(no_syn, setup, teardown),
