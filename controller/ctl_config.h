@@ -170,6 +170,11 @@ struct ctl_switch {
 	uint32_t		 timeout_s;	/* per request */
 	uint32_t		 retries;	/* after the first attempt */
 	uint32_t		 concurrency;	/* requests in flight */
+	/* backend: ovs (url is then the OpenFlow target, "unix:/..." or
+	   "tcp:ADDR:PORT"; user, passwords, ca_file and pin are refused) */
+	const char		*mirror_port;	/* required with ovs */
+	uint32_t		 priority;	/* flow priority base */
+	const char		*ofctl;		/* the ovs-ofctl program */
 };
 
 /* receiver.archive: */

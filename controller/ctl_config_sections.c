@@ -11,6 +11,7 @@
 
 #include "ctl_config.h"
 #include "ctl_config_impl.h"
+#include "rules.h"
 
 /* The walker stores enums as int. */
 _Static_assert(sizeof(enum ctl_mode) == sizeof(int), "enum size");
@@ -177,7 +178,8 @@ static const struct ctl_key switch_keys[] = {
 	{ .name = "backend", .type = CTL_T_ENUM, .offset = S(backend),
 	  .def = "cumulus-acl", .names = backend_names,
 	  .min = CTL_BACKEND_CUMULUS_ACL },
-	{ .name = "url", .type = CTL_T_URL, .offset = S(url),
+	/* http(s):// or an OpenFlow target, by backend: see check_switch */
+	{ .name = "url", .type = CTL_T_STRING, .offset = S(url),
 	  .flags = CTL_REQUIRED },
 	{ .name = "user", .type = CTL_T_STRING, .offset = S(user) },
 	{ .name = "password_file", .type = CTL_T_PATH,
@@ -198,7 +200,109 @@ static const struct ctl_key switch_keys[] = {
 	  .def = "3", .min = 0, .max = 20 },
 	{ .name = "concurrency", .type = CTL_T_U32, .offset = S(concurrency),
 	  .def = "2", .min = 1, .max = 64 },
+	{ .name = "mirror_port", .type = CTL_T_STRING,
+	  .offset = S(mirror_port) },
+	{ .name = "priority", .type = CTL_T_U32, .offset = S(priority),
+	  .def = "40000", .min = RULE_OVS_PRIORITY_MIN,
+	  .max = RULE_OVS_PRIORITY_MAX },
+	{ .name = "ofctl", .type = CTL_T_PATH, .offset = S(ofctl),
+	  .def = RULE_OVS_DEFAULT_OFCTL },
 };
+
+/* The keys of one backend only: the other refuses them. */
+static const char *const cumulus_only[] = { "user", "password_file",
+    "password_env", "ca_file", "pin", NULL };
+static const char *const ovs_only[] = { "mirror_port", "priority", "ofctl",
+    NULL };
+
+static int
+in_list(const char *const *list, const char *name)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The print leaves out the keys of the other backend (defaults too). */
+static int
+skip_switch_key(const struct ctl_key *k, const void *base)
+{
+	const struct ctl_switch *sw = base;
+
+	return in_list(sw->backend == CTL_BACKEND_OVS ? cumulus_only :
+	    ovs_only, k->name);
+}
+
+/* The http:// or https:// URL of a REST switch (as CTL_T_URL checks). */
+static int
+http_url_ok(const char *s)
+{
+	const char *host;
+
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return 0;
+	return *host != '\0' && *host != '/' && strchr(s, ' ') == NULL;
+}
+
+/* The rules of the keys that depend on the switch's backend. */
+static int
+check_backend_keys(struct ctl_parse *p, const struct ctl_node *map,
+    const struct ctl_seen *seen, const struct ctl_switch *sw)
+{
+	const struct ctl_section *sec = &ctl_switch_section;
+	const struct ctl_node *at;
+	char q[64];
+	int ovs = sw->backend == CTL_BACKEND_OVS;
+	size_t i;
+
+	for (i = 0; i < sec->n_keys; i++) {
+		const char *name = sec->keys[i].name;
+
+		if (seen[i].key == NULL || !in_list(ovs ? cumulus_only :
+		    ovs_only, name))
+			continue;
+		return ctl_error(p, seen[i].key, "'%s' in 'switches' applies "
+		    "only to 'backend: %s' (switch '%s' is %s)", name,
+		    ovs ? "cumulus-acl" : "ovs", sw->name,
+		    ovs ? "ovs" : "cumulus-acl");
+	}
+	at = ctl_seen_node(ctl_seen_key(sec, seen, "url"), map);
+	ctl_quote(sw->url, q, sizeof(q));
+	if (!ovs)
+		return http_url_ok(sw->url) ? 0 : ctl_bad_value(p, at,
+		    sec->name, "url", "expected an http:// or https:// URL, "
+		    "found %s", q);
+	if (!rule_ovs_target_ok(sw->url))
+		return ctl_bad_value(p, at, sec->name, "url", "with 'backend: "
+		    "ovs', expected the bridge's OpenFlow target: unix:/PATH "
+		    "(an absolute path of letters, digits and '_./+-', at most "
+		    "107 bytes) or tcp:ADDRESS:PORT, found %s", q);
+	if (sw->mirror_port == NULL)
+		return ctl_error(p, map, "missing required key 'mirror_port' "
+		    "in 'switches' (switch '%s' has 'backend: ovs')",
+		    sw->name);
+	if (!rule_ovs_port_ok(sw->mirror_port)) {
+		ctl_quote(sw->mirror_port, q, sizeof(q));
+		return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
+		    "mirror_port"), map), sec->name, "mirror_port", "expected "
+		    "an OpenFlow port name (1 to %d letters, digits, '_', '.' "
+		    "or '-', a letter first, not a reserved port like LOCAL) or "
+		    "number (1 to 65279), found %s", RULE_OVS_PORT_MAX, q);
+	}
+	if (!rule_ovs_ofctl_ok(sw->ofctl)) {
+		ctl_quote(sw->ofctl, q, sizeof(q));
+		return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
+		    "ofctl"), map), sec->name, "ofctl", "expected the absolute "
+		    "path of ovs-ofctl (letters, digits and '_./+-'), found %s",
+		    q);
+	}
+	return 0;
+}
 
 /* An environment variable's name: [A-Za-z_][A-Za-z0-9_]{0,127}. */
 static int
@@ -238,6 +342,8 @@ check_switch(struct ctl_parse *p, const struct ctl_node *map,
 	const struct ctl_section *sec = &ctl_switch_section;
 	const struct ctl_switch *sw = base;
 
+	if (check_backend_keys(p, map, seen, sw) == -1)
+		return -1;
 	if (sw->password_env != NULL && !env_name_ok(sw->password_env))
 		return ctl_bad_value(p, ctl_seen_node(ctl_seen_key(sec, seen,
 		    "password_env"), map), sec->name, "password_env",
@@ -257,7 +363,7 @@ check_switch(struct ctl_parse *p, const struct ctl_node *map,
 
 const struct ctl_section ctl_switch_section = {
 	.name = "switches", .keys = switch_keys, .n_keys = NKEYS(switch_keys),
-	.check = check_switch,
+	.check = check_switch, .skip = skip_switch_key,
 };
 
 int32_t

@@ -98,6 +98,7 @@ set_build(struct ctl_daemon *d, const struct ctl_config *cfg,
 			}
 			snprintf(password, sizeof(password), "%s", env);
 		}
+		/* cumulus-acl: the REST base URL; ovs: the OpenFlow target. */
 		o.base_url = s->url;
 		o.allow_http = 1;	/* the config accepts http:// here */
 		o.user = s->user;
@@ -108,6 +109,9 @@ set_build(struct ctl_daemon *d, const struct ctl_config *cfg,
 		o.retries = s->retries;
 		o.retries_set = 1;
 		o.concurrency = s->concurrency;
+		o.ovs_mirror_port = s->mirror_port;
+		o.ovs_priority = s->priority;
+		o.ovs_ofctl = s->ofctl;
 		sw[i].client = sw[i].ops->client_new(d->base, &o, why,
 		    sizeof(why));
 		explicit_bzero(password, sizeof(password));

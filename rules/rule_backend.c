@@ -9,6 +9,7 @@
 
 static const struct rule_backend_ops *const backends[] = {
 	&rule_cumulus_ops,
+	&rule_ovs_ops,
 };
 
 const struct rule_backend_ops *

@@ -11,6 +11,10 @@
  *                  concurrency limit and a queue, retries
  *  rule_cumulus.c  the acl_server backend: operations as request chains
  *  rule_cumulus_parse.c  its response bodies, read with jansson
+ *  rule_ovs.c      the Open vSwitch backend: ovs-ofctl runs as child
+ *                  processes with a concurrency limit, a queue, retries
+ *  rule_ovs_flows.c  pure: its flows rendered, ovs-ofctl's dumps parsed,
+ *                  its failures classified
  *  rule_backend.c  the table of backends
  */
 #ifndef FS_RULE_IMPL_H
@@ -139,5 +143,108 @@ int	rule_parse_lasterror(const char *body, size_t len, long *rc,
  * order (section markers, blank lines and trailing spaces aside).
  */
 int	rule_lines_match(const struct rule_strings *, const struct rule_lines *r);
+
+/* ---- Open vSwitch flows (rule_ovs_flows.c) ---------------------------- */
+
+/*
+ * Our cookies: the tag in the top 16 bits, a 48-bit FNV-1a of the rule
+ * name below it, so that "cookie=C/-1" names exactly one capture's flows
+ * and "cookie=TAG/MASK" all of ours.
+ */
+#define RULE_OVS_COOKIE_TAG	UINT64_C(0xf5c0000000000000)
+#define RULE_OVS_COOKIE_MASK	UINT64_C(0xffff000000000000)
+#define RULE_OVS_NOTE_MAX	256	/* note bytes decoded */
+#define RULE_OVS_LINE_MAX	1024	/* a dump line we parse, and the
+					   lines we render */
+#define RULE_OVS_INPUT_MAX	(3 * RULE_OVS_LINE_MAX)
+
+uint64_t rule_ovs_cookie(const char *name);
+
+/*
+ * One flow as values, from a line of "ovs-ofctl dump-flows" (or from a
+ * line we render, parsed back the same way).  Match fields and flags we
+ * never make set `other`, actions other than exactly NORMAL, output:PORT,
+ * note:HEX clear `actions_ours`: such a flow is never equal to ours.
+ */
+struct rule_ovs_flow {
+	uint64_t	cookie;		/* 0 when absent */
+	uint32_t	priority;	/* 32768 when absent */
+	uint32_t	table;
+	uint8_t		family;		/* NETADDR_NONE: no IP match */
+	uint8_t		proto;		/* 0: any */
+	uint8_t		src_plen, dst_plen;	/* 0: no such match */
+	struct netaddr	src, dst;
+	uint16_t	tp_src, tp_dst;	/* 0: any */
+	int		other;
+	int		actions_ours;
+	char		port[RULE_OVS_PORT_MAX + 1];	/* of output: */
+	int		has_note;
+	int		note_bad;	/* not dotted hex, or too long */
+	size_t		note_len;	/* trailing zero bytes cut */
+	uint8_t		note[RULE_OVS_NOTE_MAX];
+	char		name[RULE_NAME_MAX + 1];	/* the note when it is a
+							   rule_name_ok() name */
+};
+
+enum rule_ovs_line {
+	RULE_OVS_LINE_OTHER = 0,	/* blank, a reply header */
+	RULE_OVS_LINE_FLOW,
+	RULE_OVS_LINE_BAD,		/* has "actions=", does not parse */
+};
+
+/* One line (no newline needed; len bytes, no NUL needed) into *f. */
+enum rule_ovs_line rule_ovs_parse_line(const char *line, size_t len,
+	    struct rule_ovs_flow *f);
+
+struct rule_ovs_dump_stats {
+	size_t	flows, bad, other;
+};
+
+/* Called for each flow line of a dump, with the line (trimmed). */
+typedef void rule_ovs_flow_cb(void *arg, const struct rule_ovs_flow *,
+	    const char *line, size_t len);
+
+/* Every line of buf (len bytes) through rule_ovs_parse_line(). */
+void	rule_ovs_parse_dump(const char *buf, size_t len,
+	    rule_ovs_flow_cb *cb, void *arg, struct rule_ovs_dump_stats *);
+
+/*
+ * The add-flows input installing c as rule name at priority to port:
+ * "delete cookie=C/-1" (so an install replaces whatever the name had),
+ * then one "add" line per direction.  Into buf, NUL-terminated; its
+ * length, or -1 with err (bad values, name, port, or no room).
+ */
+int	rule_ovs_render_input(const struct rule_capture *c, const char *name,
+	    uint32_t priority, const char *port, char *buf, size_t size,
+	    char *err, size_t errlen);
+
+/* The two flows of that input, as values (to compare with a dump). */
+int	rule_ovs_expect(const struct rule_capture *c, const char *name,
+	    uint32_t priority, const char *port, struct rule_ovs_flow out[2],
+	    char *err, size_t errlen);
+
+/*
+ * The ops table's render: the two matches only, one per line
+ * ("ip,nw_src=L,nw_dst=R"); cookie, priority, port and note belong to
+ * the client.  Its length, or -1 with err.
+ */
+int	rule_ovs_render_matches(const struct rule_capture *c, char *buf,
+	    size_t size, char *err, size_t errlen);
+
+/* 1 if got is the flow want, priority aside when any_priority. */
+int	rule_ovs_flow_equal(const struct rule_ovs_flow *want,
+	    const struct rule_ovs_flow *got, int any_priority);
+
+/*
+ * 1 if an ovs-ofctl run that ended so is worth another try: killed at
+ * the deadline or by a signal, not started at all, or exit 1 with a
+ * connection failure on stderr ("Connection refused", a socket that is
+ * not there yet).  A flow the switch refused is never retried.
+ */
+int	rule_ovs_retryable(int spawned, int timed_out, int signaled,
+	    int exit_status, const char *stderr_text);
+
+/* 1 if stderr says the switch cannot take an OpenFlow 1.4 bundle. */
+int	rule_ovs_no_bundle(const char *stderr_text);
 
 #endif /* FS_RULE_IMPL_H */

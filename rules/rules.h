@@ -1,8 +1,8 @@
 /*
  * rules.h - capture rules on switches: rendering them (pure, from binary
  * values only) and pushing them through a backend's client (the Cumulus
- * acl_server REST API first; Open vSwitch later, one file behind the same
- * ops table).
+ * acl_server REST API, and Open vSwitch through ovs-ofctl, behind the
+ * same ops table).
  *
  * Rendering.  A capture's rule is two iptables lines, one per direction,
  *   -A FORWARD --in-interface IF -s LOCAL -d REMOTE -j ERSPAN
@@ -19,10 +19,12 @@
  * reserved "lasterror": we only ever touch names we built.
  *
  * Clients.  A client talks to one switch on the caller's event_base and
- * never blocks: libcurl multi on libevent sockets and timers, a deadline
+ * never blocks: libcurl multi on libevent sockets and timers (or, for
+ * "ovs", ovs-ofctl child processes watched on the loop), a deadline
  * per request, at most `concurrency` requests in flight with the rest
  * queued (bounded), and retries with exponential backoff and jitter for
- * connection failures, timeouts and 5xx answers (never for 4xx).  Each
+ * connection failures, timeouts and 5xx answers (never for 4xx, never
+ * for a flow the bridge refused).  Each
  * operation ends in exactly one call of its callback with a struct
  * rule_result, unless the client is freed first (then none).  There is
  * deliberately no operation that deletes everything on a switch.
@@ -135,6 +137,12 @@ struct rule_client_opts {
 	uint32_t	 backoff_max_ms;	/* cap; 0: 5000 */
 	uint32_t	 verify_delay_ms;	/* install: PUT to GET; 0: 1000 */
 	uint64_t	 seed;		/* jitter PRNG; 0: from getrandom() */
+
+	/* backend "ovs": base_url is the OpenFlow target ovs-ofctl takes
+	   ("unix:/run/openvswitch/br0.mgmt", "tcp:192.0.2.1:6653") */
+	const char	*ovs_mirror_port;	/* required: name or number */
+	uint32_t	 ovs_priority;	/* base; 0: RULE_OVS_DEFAULT_PRIORITY */
+	const char	*ovs_ofctl;	/* 0: RULE_OVS_DEFAULT_OFCTL */
 };
 
 #define RULE_DEFAULT_TIMEOUT_MS		5000
@@ -147,6 +155,13 @@ struct rule_client_opts {
 #define RULE_MAX_BODY			(1u << 20)	/* response bytes kept */
 #define RULE_MAX_LINES			256	/* lines kept from a response */
 #define RULE_MAX_NAMES			65536	/* names kept from a list */
+
+#define RULE_OVS_DEFAULT_PRIORITY	40000
+#define RULE_OVS_PRIORITY_MIN		1	/* of the configured base */
+#define RULE_OVS_PRIORITY_MAX		65000
+#define RULE_OVS_DEFAULT_OFCTL		"/usr/bin/ovs-ofctl"
+#define RULE_OVS_PORT_MAX		15	/* characters of a port name */
+#define RULE_OVS_TARGET_MAX		112	/* "unix:" + a sun_path */
 
 enum rule_status {
 	RULE_OK = 0,
@@ -170,7 +185,8 @@ struct rule_result {
 	uint32_t		 attempts;	/* of the request that decided */
 	char			 error[RULE_ERR_MAX];	/* "" when RULE_OK */
 
-	/* verify, install: what GET BASE/NAME returned (section included) */
+	/* verify, install: what GET BASE/NAME returned (section included);
+	   ovs: the flows of the rule's cookie as dump-flows printed them */
 	const char *const	*lines;
 	size_t			 n_lines;
 	/* verify, install: GET BASE/lasterror */
@@ -199,6 +215,7 @@ typedef void rule_done_cb(void *arg, const struct rule_result *);
  *           is not NULL, or OK) and lasterror.
  *  remove   DELETE our one name (absent counts as removed).
  *  list     the names on the switch.
+ * (The "ovs" backend does the same with ovs-ofctl: see rule_ovs.c.)
  */
 struct rule_backend_ops {
 	const char	*name;		/* the config's backend: name */
@@ -227,7 +244,37 @@ struct rule_backend_ops {
 /* The Cumulus acl_server backend ("cumulus-acl"). */
 extern const struct rule_backend_ops rule_cumulus_ops;
 
-/* The backend called name ("cumulus-acl"), or NULL. */
+/*
+ * The Open vSwitch backend ("ovs", rule_ovs.c): a capture is two
+ * OpenFlow flows, one per direction, that forward normally and also
+ * output to a mirror (ERSPAN or GRE) port, marked with a cookie made
+ * from the rule's name and a note action holding the name; driven
+ * through ovs-ofctl.  docs/ovs.md.
+ */
+extern const struct rule_backend_ops rule_ovs_ops;
+
+/*
+ * 1 if s is an OpenFlow target we hand to ovs-ofctl: "unix:" and an
+ * absolute path of [A-Za-z0-9_./+-] without "..", shorter than a
+ * sun_path; or "tcp:" and an IPv4 address or a bracketed IPv6 address,
+ * ":" and a port 1..65535.
+ */
+int	rule_ovs_target_ok(const char *s);
+
+/*
+ * 1 if s can be the mirror port: an OpenFlow port number 1..65279, or a
+ * port name of 1..15 of [A-Za-z0-9_.-] starting with a letter that is
+ * not a reserved port (LOCAL, NORMAL, IN_PORT, ...).
+ */
+int	rule_ovs_port_ok(const char *s);
+
+/*
+ * 1 if s can be the ovs-ofctl program: an absolute path of at most 255
+ * of [A-Za-z0-9_./+-] without "..".
+ */
+int	rule_ovs_ofctl_ok(const char *s);
+
+/* The backend called name ("cumulus-acl", "ovs"), or NULL. */
 const struct rule_backend_ops *rule_backend_find(const char *name);
 
 /* "ok", "absent", "mismatch", "compile_failed", "error". */

@@ -1,9 +1,12 @@
 /*
  * rules_driver.c - runs rule client operations (rules/rules.h, the
- * cumulus-acl backend) on a libevent loop against a switch, and prints
- * every result as tab-separated lines, for check_rules.py.
+ * cumulus-acl or ovs backend) on a libevent loop against a switch, and
+ * prints every result as tab-separated lines, for check_rules.py and
+ * check_ovs.py.
  *
- * usage: rules_driver --url URL [--allow-http] [--user U]
+ * usage: rules_driver [--backend cumulus-acl|ovs] --url URL
+ *            [--mirror-port P] [--priority N] [--ofctl PATH]
+ *            [--allow-http] [--user U]
  *            [--password-env VAR] [--ca FILE] [--pin PIN]
  *            [--timeout-ms N] [--retries N] [--concurrency N]
  *            [--verify-delay-ms N] [--backoff-ms BASE,MAX] [--seed N]
@@ -212,7 +215,8 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: rules_driver --url URL [--allow-http] "
+	fprintf(stderr, "usage: rules_driver [--backend NAME] --url URL "
+	    "[--mirror-port P] [--priority N] [--ofctl PATH] [--allow-http] "
 	    "[--user U] [--password-env VAR] [--ca FILE] [--pin PIN] "
 	    "[--timeout-ms N] [--retries N] [--concurrency N] "
 	    "[--verify-delay-ms N] [--backoff-ms BASE,MAX] [--seed N] "
@@ -228,6 +232,7 @@ main(int argc, char **argv)
 	struct rule_client_opts o;
 	struct event *deadline = NULL;
 	struct timeval tv;
+	const char *backend = "cumulus-acl";
 	double deadline_s = 30;
 	unsigned bb = 0, bm = 0;
 	char err[RULE_ERR_MAX];
@@ -248,6 +253,14 @@ main(int argc, char **argv)
 			return usage();
 		else if (strcmp(a, "--url") == 0)
 			o.base_url = argv[++i];
+		else if (strcmp(a, "--backend") == 0)
+			backend = argv[++i];
+		else if (strcmp(a, "--mirror-port") == 0)
+			o.ovs_mirror_port = argv[++i];
+		else if (strcmp(a, "--priority") == 0)
+			o.ovs_priority = (uint32_t)atoi(argv[++i]);
+		else if (strcmp(a, "--ofctl") == 0)
+			o.ovs_ofctl = argv[++i];
 		else if (strcmp(a, "--user") == 0)
 			o.user = argv[++i];
 		else if (strcmp(a, "--password-env") == 0) {
@@ -293,7 +306,8 @@ main(int argc, char **argv)
 		d.ctx[i].i = i;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &d.start);
-	d.ops = rule_backend_find("cumulus-acl");
+	if ((d.ops = rule_backend_find(backend)) == NULL)
+		return usage();
 	if ((d.base = event_base_new()) == NULL)
 		goto out;
 	if ((d.client = d.ops->client_new(d.base, &o, err, sizeof(err))) ==

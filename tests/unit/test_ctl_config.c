@@ -174,6 +174,10 @@ config_differs(const struct ctl_config *a, const struct ctl_config *b)
 		DIFF(str_differ(x->in_interface, y->in_interface),
 		    "switch in_interface");
 		DIFF(x->max_active != y->max_active, "switch max_active");
+		DIFF(str_differ(x->mirror_port, y->mirror_port),
+		    "switch mirror_port");
+		DIFF(x->priority != y->priority, "switch priority");
+		DIFF(str_differ(x->ofctl, y->ofctl), "switch ofctl");
 	}
 
 	DIFF(ra->input != rb->input, "receiver.input");

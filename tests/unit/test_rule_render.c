@@ -562,7 +562,7 @@ backend_table(void **state)
 {
 	(void)state;
 	assert_ptr_equal(rule_backend_find("cumulus-acl"), &rule_cumulus_ops);
-	assert_null(rule_backend_find("ovs"));
+	assert_ptr_equal(rule_backend_find("ovs"), &rule_ovs_ops);
 	assert_null(rule_backend_find(""));
 	assert_string_equal(rule_status_name(RULE_OK), "ok");
 	assert_string_equal(rule_status_name(RULE_COMPILE_FAILED),
