@@ -47,6 +47,8 @@ struct ctl_capture {
 	struct flow_key	first_key;	/* the first sample's, if has_first_key */
 	uint8_t		has_first_key;
 	uint8_t		manual;		/* started by hand through the API */
+	uint8_t		install_failed;	/* removing what a failed install
+					   may have left: ends as failed */
 	int32_t		sw;		/* switch index in the config, -1: none */
 	int64_t		duration_ms;	/* runs this long, from activation and
 					   from each extension (the caller's) */

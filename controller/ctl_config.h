@@ -150,6 +150,7 @@ struct ctl_capture_config {
 	uint32_t	min_frames;	/* scaled frames in window, 0: none */
 	uint32_t	window_s;
 	const char	*rule_prefix;	/* ^[a-z0-9_]{1,16}$, names our ACLs */
+	uint32_t	verify_interval_s;	/* active rules read back; 0: no */
 };
 
 /* One item of switches:. */

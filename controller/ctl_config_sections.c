@@ -119,6 +119,8 @@ static const struct ctl_key capture_keys[] = {
 	  .def = "1m", .min = 1, .max = DAY },
 	{ .name = "rule_prefix", .type = CTL_T_STRING,
 	  .offset = P(rule_prefix), .def = "fscope_" },
+	{ .name = "verify_interval", .type = CTL_T_DURATION,
+	  .offset = P(verify_interval_s), .def = "1m", .min = 0, .max = DAY },
 };
 
 /* 1 if s is 1 to max of [a-z0-9_] (what rules/ accepts in ACL names). */

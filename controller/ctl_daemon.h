@@ -75,6 +75,8 @@ struct ctl_switch_rt {
 	size_t				 index;	/* in cfg->switches */
 	int64_t				 relist_ms; /* list again at (the
 						   start-up one failed) */
+	int64_t				 reverify_ms; /* read active rules
+						   back at; 0: not yet */
 };
 
 /* Counters of the whole pipeline (the per-module ones live in modules). */

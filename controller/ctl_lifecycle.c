@@ -126,6 +126,13 @@ cool(struct ctl_daemon *d, const struct ctl_capture *c, int64_t now_ms)
 		    now_ms + cooldown);
 }
 
+/* why is cut to CTL_CAPTURE_WHY_MAX. */
+static void
+set_why(struct ctl_capture *c, const char *why)
+{
+	snprintf(c->why, sizeof(c->why), "%.*s", (int)sizeof(c->why) - 1, why);
+}
+
 /* End c for good as type ("capture_ended", "capture_failed"). */
 static void
 finish(struct ctl_daemon *d, struct ctl_capture *c,
@@ -176,7 +183,18 @@ ctl_capture_installed(struct ctl_daemon *d, struct ctl_capture *c, int ok,
 		return;
 	}
 	snprintf(why, sizeof(why), "rule not installed: %s", error);
-	finish(d, c, CTL_CAP_FAILED, "capture_failed", why, now_ms);
+	/*
+	 * What failed may still be on the switch: an ACL that does not
+	 * compile (acl_server keeps the file, and every later compile of the
+	 * switch fails on it), or a PUT that went through before the answer
+	 * was lost.  It comes off before the capture counts as failed.
+	 */
+	c->install_failed = 1;
+	set_why(c, why);
+	ctl_captures_set_state(d->captures, c, CTL_CAP_REMOVING, now_ms, NULL);
+	capture_event(d, "capture_removing", c);
+	if (ctl_rule_remove(d, c) == -1)
+		finish(d, c, CTL_CAP_FAILED, "capture_failed", why, now_ms);
 }
 
 void
@@ -187,7 +205,12 @@ ctl_capture_removed(struct ctl_daemon *d, struct ctl_capture *c, int ok,
 
 	if (ok) {
 		snprintf(why, sizeof(why), "%s", c->why);
-		finish(d, c, CTL_CAP_DONE, "capture_ended", why, now_ms);
+		if (c->install_failed)
+			finish(d, c, CTL_CAP_FAILED, "capture_failed", why,
+			    now_ms);
+		else
+			finish(d, c, CTL_CAP_DONE, "capture_ended", why,
+			    now_ms);
 		return;
 	}
 	/* The rule may still be on the switch: the capture stays removing

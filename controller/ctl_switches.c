@@ -420,11 +420,19 @@ on_verified(void *arg, const struct rule_result *r)
 	}
 }
 
+/* The periodic read-back: only what is wrong makes an event. */
+static void
+on_rechecked(void *arg, const struct rule_result *r)
+{
+	if (r->status != RULE_OK)
+		on_verified(arg, r);
+}
+
 /* Read back the rule of an active capture of switch sw. */
 static void
-verify_one(void *ctx, struct ctl_capture *c)
+verify_rule(struct ctl_switch_rt *sw, struct ctl_capture *c,
+    rule_done_cb *cb)
 {
-	struct ctl_switch_rt *sw = ctx;
 	struct ctl_daemon *d = sw->d;
 	struct rule_capture rc;
 	char name[RULE_NAME_MAX + 1], err[256];
@@ -432,10 +440,22 @@ verify_one(void *ctx, struct ctl_capture *c)
 	if (c->state != CTL_CAP_ACTIVE || c->sw != (int32_t)sw->index)
 		return;
 	if (rule_of(d, c, &rc, name, sizeof(name), err, sizeof(err)) == -1 ||
-	    sw->ops->verify(sw->client, name, &rc, on_verified, d, err,
+	    sw->ops->verify(sw->client, name, &rc, cb, d, err,
 	    sizeof(err)) == -1)
 		log_warnx("capture %s: cannot verify its rule: %s", c->id,
 		    err);
+}
+
+static void
+verify_one(void *ctx, struct ctl_capture *c)
+{
+	verify_rule(ctx, c, on_verified);
+}
+
+static void
+recheck_one(void *ctx, struct ctl_capture *c)
+{
+	verify_rule(ctx, c, on_rechecked);
 }
 
 static void
@@ -507,17 +527,37 @@ ctl_switches_reconcile(struct ctl_daemon *d)
 			relist(&d->sw[i]);
 }
 
-/* A switch that could not be listed at start-up is listed again until it
- * answers: orphans left while it was unreachable are still ours to remove. */
+/*
+ * A switch that could not be listed at start-up is listed again until it
+ * answers: orphans left while it was unreachable are still ours to remove.
+ * Every capture.verify_interval the rules of active captures are read
+ * back: a switch that rebooted, or an OVS that restarted, has lost them
+ * while the captures run on, and nothing else would notice.  A switch
+ * still busy with earlier requests is skipped until the next round.
+ */
 void
 ctl_switches_tick(struct ctl_daemon *d, int64_t now_ms)
 {
+	int64_t every = (int64_t)d->cfg->capture.verify_interval_s * 1000;
+	struct ctl_switch_rt *sw;
 	size_t i;
 
 	if (d->stopping)
 		return;
-	for (i = 0; i < d->n_sw; i++)
-		if (d->sw[i].client != NULL && d->sw[i].relist_ms != 0 &&
-		    d->sw[i].relist_ms <= now_ms)
-			relist(&d->sw[i]);
+	for (i = 0; i < d->n_sw; i++) {
+		sw = &d->sw[i];
+		if (sw->client == NULL)
+			continue;
+		if (sw->relist_ms != 0 && sw->relist_ms <= now_ms)
+			relist(sw);
+		if (every == 0)
+			continue;
+		if (sw->reverify_ms == 0)
+			sw->reverify_ms = now_ms + every;
+		if (sw->reverify_ms > now_ms)
+			continue;
+		sw->reverify_ms = now_ms + every;
+		if (sw->ops->busy(sw->client) == 0)
+			ctl_captures_foreach_live(d->captures, recheck_one, sw);
+	}
 }

@@ -659,6 +659,52 @@ def case_switch(t, args, wd):
 
 
 
+def case_reverify(t, args, wd):
+    """capture.verify_interval: the rules of active captures are read back
+    while they run; one the switch lost, or holds with other lines, is
+    installed again (rule_reinstalled) and the capture runs on; a switch
+    that holds it as it should makes no event."""
+    sim, switches = leaf1(wd)
+    d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 5m\n"
+               "verify_interval: 1s", switches=switches)
+    f = Flows()
+    try:
+        d.start()
+        d.send([f.pair(LOCAL, LISTED)])
+        d.wait_for(lambda: any(c["state"] == "active" for c in live(d)),
+                   "an active capture")
+        cid = live(d)[0]["id"]
+        name = "fscope_" + cid
+        want = sim.state()["acls"][name]
+        time.sleep(2.5)         # two rounds with the rule in place
+        types = d.event_types()
+        t.check("rule_verified" not in types and
+                "rule_reinstalled" not in types,
+                "a rule in place makes no event: %r" % types)
+        gets = [r for r in sim.state()["requests"] if r["method"] == "GET"
+                and r["path"].endswith("/" + name)]
+        t.check(len(gets) >= 2, "read back while it runs: %d GETs (one "
+                "after the install, then about one a second)" % len(gets))
+        sim.delete(name)            # the switch rebooted
+        d.wait_for(lambda: "rule_reinstalled" in d.event_types(),
+                   "the lost rule installed again", timeout=6)
+        t.equal("the rule back on the switch", want,
+                sim.state()["acls"].get(name))
+        sim.put(name, ["[iptables]", "-A FORWARD -s 10.9.9.9 -j DROP"])
+        d.wait_for(lambda: d.event_types().count("rule_reinstalled") >= 2
+                   and sim.state()["acls"].get(name) == want,
+                   "the garbled rule replaced", timeout=8)
+        c = [c for c in live(d) if c["id"] == cid]
+        t.check(c and c[0]["state"] == "active",
+                "the capture runs on: %r" % c)
+        rc, _ = d.stop(timeout=15)
+        t.check(rc == 0, "exit status %r" % rc)
+        t.check(name not in sim.state()["acls"], "no rule after SIGTERM")
+    finally:
+        d.kill()
+        sim.close()
+
+
 def case_switch_faults(t, args, wd):
     """A compile failure fails the capture with the switch's message; 500s
     are retried; kill -9 with captures active, then a restart: the active
@@ -681,6 +727,16 @@ def case_switch_faults(t, args, wd):
         c = [c for c in d.captures() if c["state"] == "failed"][0]
         t.check("rule not installed" in c.get("why", ""),
                 "failed with the switch's message: %r" % c.get("why"))
+        # What failed is taken off the switch (acl_server keeps a file
+        # that does not compile, and every later compile fails on it).
+        name = "fscope_" + c["id"]
+        deletes = [r for r in sim.state()["requests"]
+                   if r["method"] == "DELETE" and r["path"].endswith(
+                       "/" + name)]
+        t.check(len(deletes) == 1, "one DELETE of the failed %s: %d" % (
+            name, len(deletes)))
+        t.check("capture_removing" in d.event_types(),
+                "the failed capture went through removing")
         # Two 500s, then the switch answers: retried, active.
         fault(kind="status", status=500, count=2)
         d.send([f.pair("10.1.2.4", LISTED)])
