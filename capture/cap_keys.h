@@ -73,12 +73,13 @@ struct cap_keyscratch;
 struct cap_keystream;
 
 /*
- * Parse and compile n specs into one streaming-mode database (each
- * pattern HS_FLAG_SINGLEMATCH: a key is reported once per stream, at its
- * first end offset).  NULL with err naming the first bad spec by line
- * and text ("line 12: key \"abc\": shorter than 4 bytes", or Hyperscan's
- * message for a regex).  n == 0 is an error too: a set has keys.
- * Reference count 1.
+ * Parse and compile n specs into a streaming-mode and a block-mode
+ * database.  A key is reported once per stream or block, at its first
+ * end offset (a stream remembers the first 1,024 keys it reported; past
+ * that a new key is reported each time it matches).  NULL with err
+ * naming the first bad spec by line and text ("line 12: key \"abc\":
+ * shorter than 4 bytes", or Hyperscan's message for a regex).  n == 0 is
+ * an error too: a set has keys.  Reference count 1.
  */
 struct cap_keyset *cap_keyset_build(const struct cap_key_spec *specs,
 	    size_t n, char *err, size_t errlen);

@@ -4,15 +4,28 @@
  *
  * Every spec is pattern number i (its index), so a hit's id is the index
  * into keys[] without a lookup.  One pattern list is compiled twice, in
- * stream mode (TCP directions) and block mode (UDP payloads); both with
- * HS_FLAG_SINGLEMATCH, so Hyperscan itself stops reporting a key after
- * its first hit in a stream or block and nothing here has to remember.
+ * stream mode (TCP directions) and block mode (UDP payloads).
+ *
+ * A key is reported once per stream or block, at its first end offset,
+ * but only the block database has HS_FLAG_SINGLEMATCH.  With it, a
+ * stream's state keeps a bit per pattern: 1,809 bytes a stream with
+ * 10,000 literal keys, 169 with 1,000, against 33 without it, and the
+ * session table holds two streams per session (bench/inspect: 400 MiB per
+ * 100,000 sessions with 10,000 keys, 61 MiB without).  Hits are rare, so
+ * a stream instead remembers the keys it has reported, in a sorted array
+ * allocated at its first hit (at most SEEN_MAX of them: past that a new
+ * key is reported each time it matches, and the session table, which
+ * bounds its hits per session alike, counts them); a block needs no state
+ * of its own and keeps the flag.  Hyperscan finds every match either
+ * way, so even a stream that is one key over and over scans only about
+ * 10 % slower without it (the extra callbacks).
  *
  * Literal keys are written \xHH for every byte: no byte of a key can be
  * regex syntax, and a NUL in a key does not end the pattern string.
  *
  * The hot path is hs_scan_stream(): the wrapper adds one call and one
- * counter per scanned buffer, never anything per byte.
+ * counter per scanned buffer, never anything per byte, and a search of
+ * the stream's reported keys per match.
  *
  * Invariants:
  *  - a built set never changes; refs counts its owner (the builder, then
@@ -21,6 +34,10 @@
  *  - keys[i].text and .name point into strings, which the set owns.
  *  - a stream whose scan failed is marked failed: later scans refuse it
  *    and closing only frees it.
+ *  - a stream's seen[0..nseen) holds the keys it has passed to a callback,
+ *    ascending; its room is 0 while nseen is 0, else the larger of
+ *    SEEN_FIRST and the smallest power of two >= nseen, so the room needs
+ *    no field of its own.
  */
 #include <limits.h>
 #include <stdarg.h>
@@ -35,6 +52,9 @@
 
 /* Key text shown in an error: at most this many bytes of it. */
 #define SHOW_MAX	60
+/* Keys a stream remembers having reported: first room, and at most. */
+#define SEEN_FIRST	4
+#define SEEN_MAX	1024
 
 struct cap_keyset {
 	hs_database_t		*stream_db;
@@ -54,13 +74,16 @@ struct cap_keystream {
 	hs_stream_t		*hs;
 	struct cap_keyset	*set;
 	uint64_t		 offset;
-	int			 failed;
+	uint32_t		*seen;		/* keys reported, ascending */
+	uint32_t		 nseen;
+	uint8_t			 failed;
 };
 
 /* What Hyperscan's match callback passes on. */
 struct hit_ctx {
 	cap_key_hit_cb		*cb;
 	void			*arg;
+	struct cap_keystream	*ks;		/* NULL: a block */
 };
 
 static int	build_fail(char *, size_t, const char *, ...)
@@ -212,7 +235,7 @@ cap_keyset_build(const struct cap_key_spec *specs, size_t n, char *err,
 	struct cap_keyset *set = NULL;
 	struct cap_key k;
 	const char **exprs = NULL;
-	unsigned *flags = NULL, *ids = NULL;
+	unsigned *flags = NULL, *sflags = NULL, *ids = NULL;
 	char *patterns = NULL, *pp, *sp;
 	size_t i, plen = 0, slen = 0, patterns_len = 0, strings_len = 0;
 	size_t tlen, nlen;
@@ -240,6 +263,7 @@ cap_keyset_build(const struct cap_key_spec *specs, size_t n, char *err,
 	    (patterns = malloc(patterns_len)) == NULL ||
 	    (exprs = calloc(n, sizeof(*exprs))) == NULL ||
 	    (flags = calloc(n, sizeof(*flags))) == NULL ||
+	    (sflags = calloc(n, sizeof(*sflags))) == NULL ||
 	    (ids = calloc(n, sizeof(*ids))) == NULL) {
 		build_fail(err, errlen, "out of memory for %zu keys", n);
 		goto fail;
@@ -267,7 +291,7 @@ cap_keyset_build(const struct cap_key_spec *specs, size_t n, char *err,
 
 		exprs[i] = pp;
 		ids[i] = (unsigned)i;
-		flags[i] = HS_FLAG_SINGLEMATCH;
+		flags[i] = 0;
 		if (s->regex) {
 			info->nocase = s->nocase != 0;
 			memcpy(pp, s->text, tlen + 1);
@@ -284,9 +308,12 @@ cap_keyset_build(const struct cap_key_spec *specs, size_t n, char *err,
 		}
 		if (info->nocase)
 			flags[i] |= HS_FLAG_CASELESS;
+		/* Streams remember their hits themselves (see above). */
+		sflags[i] = flags[i];
+		flags[i] |= HS_FLAG_SINGLEMATCH;
 	}
 
-	if ((set->stream_db = compile(exprs, flags, ids, specs, n,
+	if ((set->stream_db = compile(exprs, sflags, ids, specs, n,
 	    HS_MODE_STREAM, err, errlen)) == NULL ||
 	    (set->block_db = compile(exprs, flags, ids, specs, n,
 	    HS_MODE_BLOCK, err, errlen)) == NULL)
@@ -297,12 +324,14 @@ cap_keyset_build(const struct cap_key_spec *specs, size_t n, char *err,
 	}
 	free(exprs);
 	free(flags);
+	free(sflags);
 	free(ids);
 	free(patterns);
 	return set;
 fail:
 	free(exprs);
 	free(flags);
+	free(sflags);
 	free(ids);
 	free(patterns);
 	if (set != NULL)
@@ -389,6 +418,52 @@ cap_keyscratch_free(struct cap_keyscratch *sc)
 	free(sc);
 }
 
+/* Index of id in the ascending a[0..n), or where it would go. */
+static uint32_t
+seen_find(const uint32_t *a, uint32_t n, uint32_t id)
+{
+	uint32_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (a[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Has ks reported key id before?  If not, remember it (room permitting:
+ * when the array is full or cannot grow, the key is reported and may be
+ * reported again).
+ */
+static int
+seen_before(struct cap_keystream *ks, uint32_t id)
+{
+	uint32_t pos = seen_find(ks->seen, ks->nseen, id), *a;
+
+	if (pos < ks->nseen && ks->seen[pos] == id)
+		return 1;
+	if (ks->nseen >= SEEN_MAX)
+		return 0;
+	/* Full when nseen is 0, or SEEN_FIRST or a larger power of two. */
+	if (ks->nseen == 0 || (ks->nseen >= SEEN_FIRST &&
+	    (ks->nseen & (ks->nseen - 1)) == 0)) {
+		a = reallocarray(ks->seen, ks->nseen == 0 ? SEEN_FIRST :
+		    (size_t)ks->nseen * 2, sizeof(*a));
+		if (a == NULL)
+			return 0;
+		ks->seen = a;
+	}
+	memmove(ks->seen + pos + 1, ks->seen + pos,
+	    (size_t)(ks->nseen - pos) * sizeof(*ks->seen));
+	ks->seen[pos] = id;
+	ks->nseen++;
+	return 0;
+}
+
 static int
 on_hit(unsigned int id, unsigned long long from, unsigned long long to,
     unsigned int flags, void *arg)
@@ -397,6 +472,8 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to,
 
 	(void)from;
 	(void)flags;
+	if (h->ks != NULL && seen_before(h->ks, id))
+		return 0;
 	h->cb(h->arg, id, to);
 	return 0;
 }
@@ -425,7 +502,7 @@ int
 cap_keystream_scan(struct cap_keystream *ks, struct cap_keyscratch *sc,
     const uint8_t *data, size_t len, cap_key_hit_cb *cb, void *arg)
 {
-	struct hit_ctx h = { cb, arg };
+	struct hit_ctx h = { cb, arg, ks };
 	hs_error_t rc;
 	unsigned piece;
 
@@ -457,7 +534,7 @@ void
 cap_keystream_close(struct cap_keystream *ks, struct cap_keyscratch *sc,
     cap_key_hit_cb *cb, void *arg)
 {
-	struct hit_ctx h = { cb, arg };
+	struct hit_ctx h = { cb, arg, ks };
 
 	if (ks == NULL)
 		return;
@@ -465,6 +542,7 @@ cap_keystream_close(struct cap_keystream *ks, struct cap_keyscratch *sc,
 	    hs_close_stream(ks->hs, sc->hs, on_hit, &h) != HS_SUCCESS)
 		hs_close_stream(ks->hs, NULL, NULL, NULL);
 	cap_keyset_unref(ks->set);
+	free(ks->seen);
 	free(ks);
 }
 
@@ -484,7 +562,7 @@ int
 cap_keyset_scan_block(const struct cap_keyset *set, struct cap_keyscratch *sc,
     const uint8_t *data, size_t len, cap_key_hit_cb *cb, void *arg)
 {
-	struct hit_ctx h = { cb, arg };
+	struct hit_ctx h = { cb, arg, NULL };
 	hs_error_t rc;
 
 	if (set == NULL || sc == NULL || sc->hs == NULL || len > UINT_MAX)

@@ -14,7 +14,11 @@
 #    rates, trigger latency and the daemon's memory (about 35 s);
 #    bench/trigger_rule.py: the controller and 16 switch simulators that
 #    answer after 5 ms, datagram to the rule's PUT at the switch next to a
-#    direct PUT, and installs per second (about 30 s).
+#    direct PUT, and installs per second (about 30 s); bench_inspect: L7
+#    inspection, generated TCP sessions through cap_sessions (reassembly,
+#    Hyperscan streams, history) next to Hyperscan block scans of the same
+#    payload, 1,000 and 10,000 keys, and the memory of 100,000 concurrent
+#    sessions (about 12 s; fails when a planted key is missed or extra).
 # 3. End to end on a capture file: ../shared/tools/make-bench-input.sh writes
 #    a capture of BENCH_DATAGRAMS datagrams (to a scratch directory, never
 #    into the repository); `finderscope sflow --count` reads it, and so do
@@ -45,6 +49,16 @@ echo "== longest-prefix match: 1M IPv4 and 200k IPv6 prefixes"
 echo
 echo "== GRE/ERSPAN decapsulation and pcap writing (tmpfs)"
 "$build/bench/bench_decap" | grep -v '^RESULT'
+echo
+echo "== L7 inspection: sessions, reassembly, Hyperscan streams, history" \
+    "(session files on tmpfs)"
+rc=0
+"$build/bench/bench_inspect" >"$scratch/inspect.out" || rc=$?
+grep -v '^RESULT' "$scratch/inspect.out" || true
+if [ $rc -ne 0 ]; then
+	echo "bench_inspect failed (exit $rc)" >&2
+	exit 1
+fi
 echo
 echo "== live receive on loopback: raw GRE socket, decap, archive (tmpfs)"
 rc=0
