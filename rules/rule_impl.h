@@ -60,8 +60,21 @@ int	rule_url_ok(const char *url, int allow_http);
 /* 1 if pin is "sha256//" and the 44 base64 characters of 32 bytes. */
 int	rule_pin_ok(const char *pin);
 
+/*
+ * "ADDR" or "ADDR/PLEN" of one side of a capture into buf (at least
+ * NETADDR_STRLEN + 4 bytes), for both backends' rules (rule_render.c).
+ * plen 0 means the host; -1 with err (naming what) for a bad length or
+ * host bits set.
+ */
+int	rule_format_side(const char *what, const struct netaddr *a,
+	    uint8_t plen, char *buf, size_t size, char *err, size_t errlen);
+
 /* Replace control bytes, DEL and non-ASCII bytes of s with '?'. */
 void	rule_sanitize(char *s);
+
+/* The reason into err, printf-style; -1, for "return rule_fail(...)". */
+int	rule_fail(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* ---- the HTTP engine (rule_http.c) ------------------------------------- */
 

@@ -26,7 +26,6 @@
  * or well formed, since a tcp: target is a peer on the network.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -43,21 +42,6 @@
 #define PORT_NUM_MAX	65279	/* 0xfeff: above are reserved ports */
 #define VALUE_MAX	64	/* bytes of one field's value we parse */
 #define MAX_ACTIONS	64
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* ---- names, cookies, config values ------------------------------------ */
 
@@ -222,46 +206,17 @@ rule_ovs_target_ok(const char *s)
 /* ---- rendering -------------------------------------------------------- */
 
 static int
-addr_bits(const struct netaddr *a)
-{
-	return a->family == NETADDR_IPV4 ? 32 : 128;
-}
-
-/* "ADDR" or "ADDR/PLEN" (plen 0: the host); -1 for bad lengths. */
-static int
-format_addr(const char *what, const struct netaddr *a, uint8_t plen,
-    char *buf, size_t size, char *err, size_t errlen)
-{
-	char text[NETADDR_STRLEN];
-	int i, bits = addr_bits(a);
-
-	if (plen > bits)
-		return fail(err, errlen, "%s prefix length %u is longer than "
-		    "%d", what, plen, bits);
-	netaddr_format(a, text, sizeof(text));
-	if (plen == 0 || plen == bits) {
-		snprintf(buf, size, "%s", text);
-		return 0;
-	}
-	for (i = plen; i < bits; i++)
-		if (a->bytes[i / 8] & (0x80 >> (i % 8)))
-			return fail(err, errlen, "%s %s/%u has host bits set",
-			    what, text, plen);
-	snprintf(buf, size, "%s/%u", text, plen);
-	return 0;
-}
-
-static int
 check_capture(const struct rule_capture *c, char *err, size_t errlen)
 {
 	if (c->local.family != NETADDR_IPV4 && c->local.family != NETADDR_IPV6)
-		return fail(err, errlen, "local address missing");
+		return rule_fail(err, errlen, "local address missing");
 	if (c->remote.family != c->local.family)
-		return fail(err, errlen, "local and remote addresses are of "
+		return rule_fail(err, errlen,
+		    "local and remote addresses are of "
 		    "different families");
 	if ((c->local_port != 0 || c->remote_port != 0) &&
 	    c->proto != PROTO_TCP && c->proto != PROTO_UDP)
-		return fail(err, errlen, "ports need protocol TCP or UDP, "
+		return rule_fail(err, errlen, "ports need protocol TCP or UDP, "
 		    "not %u", c->proto);
 	return 0;
 }
@@ -306,16 +261,16 @@ render_matches(const struct rule_capture *c, char m[2][RULE_OVS_LINE_MAX],
 	char local[NETADDR_STRLEN + 4], remote[NETADDR_STRLEN + 4];
 
 	if (check_capture(c, err, errlen) == -1 ||
-	    format_addr("local", &c->local, c->local_plen, local,
+	    rule_format_side("local", &c->local, c->local_plen, local,
 	    sizeof(local), err, errlen) == -1 ||
-	    format_addr("remote", &c->remote, c->remote_plen, remote,
+	    rule_format_side("remote", &c->remote, c->remote_plen, remote,
 	    sizeof(remote), err, errlen) == -1)
 		return -1;
 	if (render_match(c, local, c->local_port, remote, c->remote_port,
 	    m[0], RULE_OVS_LINE_MAX) == -1 ||
 	    render_match(c, remote, c->remote_port, local, c->local_port,
 	    m[1], RULE_OVS_LINE_MAX) == -1)
-		return fail(err, errlen, "flow match too long");
+		return rule_fail(err, errlen, "flow match too long");
 	return 0;
 }
 
@@ -346,7 +301,7 @@ rule_ovs_render_matches(const struct rule_capture *c, char *buf, size_t size,
 	if (n < 0 || (size_t)n >= size || !text_ok(buf)) {
 		if (size > 0)
 			buf[0] = '\0';
-		return fail(err, errlen, "no room for the flows");
+		return rule_fail(err, errlen, "no room for the flows");
 	}
 	return n;
 }
@@ -379,11 +334,12 @@ check_rest(const char *name, uint32_t priority, const char *port, char *err,
     size_t errlen)
 {
 	if (!rule_name_ok(name))
-		return fail(err, errlen, "bad rule name");
+		return rule_fail(err, errlen, "bad rule name");
 	if (!rule_ovs_port_ok(port))
-		return fail(err, errlen, "bad mirror port");
+		return rule_fail(err, errlen, "bad mirror port");
 	if (priority < 1 || priority > 65535)
-		return fail(err, errlen, "flow priority %" PRIu32 " is out of "
+		return rule_fail(err, errlen,
+		    "flow priority %" PRIu32 " is out of "
 		    "1..65535", priority);
 	return 0;
 }
@@ -405,9 +361,10 @@ render_flows(const struct rule_capture *c, const char *name,
 	    RULE_OVS_LINE_MAX) == -1 ||
 	    render_flow(cookie, priority, m[1], port, name, f[1],
 	    RULE_OVS_LINE_MAX) == -1)
-		return fail(err, errlen, "flow too long");
+		return rule_fail(err, errlen, "flow too long");
 	if (!text_ok(f[0]) || !text_ok(f[1]))
-		return fail(err, errlen, "flow text holds a byte it must not");
+		return rule_fail(err, errlen,
+		    "flow text holds a byte it must not");
 	return 0;
 }
 
@@ -428,7 +385,7 @@ rule_ovs_render_input(const struct rule_capture *c, const char *name,
 	if (n < 0 || (size_t)n >= size) {
 		if (size > 0)
 			buf[0] = '\0';
-		return fail(err, errlen, "no room for the flows");
+		return rule_fail(err, errlen, "no room for the flows");
 	}
 	return n;
 }
@@ -448,7 +405,7 @@ rule_ovs_expect(const struct rule_capture *c, const char *name,
 		if (rule_ovs_parse_line(f[i], strlen(f[i]), &out[i]) !=
 		    RULE_OVS_LINE_FLOW || out[i].other ||
 		    !out[i].actions_ours)
-			return fail(err, errlen, "rendered flow does not "
+			return rule_fail(err, errlen, "rendered flow does not "
 			    "parse back");
 	return 0;
 }

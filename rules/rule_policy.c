@@ -4,6 +4,8 @@
  * accept, and making a switch's text safe to print.  Tables of cases test
  * them (tests/unit/test_rule_policy.c).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -111,6 +113,17 @@ rule_pin_ok(const char *pin)
 			return 0;
 	}
 	return 1;
+}
+
+int
+rule_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 void

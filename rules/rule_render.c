@@ -14,29 +14,13 @@
  * needs (letters, digits, space and "-+_.:/[]" plus the JSON quotes and
  * commas it adds itself); a byte outside it is a bug, refused, never sent.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "rules.h"
+#include "rule_impl.h"
 
 #define PROTO_TCP	6
 #define PROTO_UDP	17
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int
 addr_bits(const struct netaddr *a)
@@ -64,19 +48,16 @@ host_bits_zero(const struct netaddr *a, int plen)
 	return 1;
 }
 
-/*
- * "ADDR" or "ADDR/PLEN" into buf (at least NETADDR_STRLEN + 4 bytes).
- * plen 0 means the host; -1 with err for a bad length or host bits.
- */
-static int
-format_side(const char *what, const struct netaddr *a, uint8_t plen,
+int
+rule_format_side(const char *what, const struct netaddr *a, uint8_t plen,
     char *buf, size_t size, char *err, size_t errlen)
 {
 	char text[NETADDR_STRLEN];
 	int bits = addr_bits(a);
 
 	if (plen > bits)
-		return fail(err, errlen, "%s prefix length %u is longer than "
+		return rule_fail(err, errlen,
+		    "%s prefix length %u is longer than "
 		    "%d", what, plen, bits);
 	netaddr_format(a, text, sizeof(text));
 	if (plen == 0 || plen == bits) {
@@ -84,7 +65,8 @@ format_side(const char *what, const struct netaddr *a, uint8_t plen,
 		return 0;
 	}
 	if (!host_bits_zero(a, plen))
-		return fail(err, errlen, "%s %s/%u has host bits set", what,
+		return rule_fail(err, errlen,
+		    "%s %s/%u has host bits set", what,
 		    text, plen);
 	snprintf(buf, size, "%s/%u", text, plen);
 	return 0;
@@ -94,27 +76,30 @@ static int
 check_values(const struct rule_capture *c, char *err, size_t errlen)
 {
 	if (c->local.family != NETADDR_IPV4 && c->local.family != NETADDR_IPV6)
-		return fail(err, errlen, "local address missing");
+		return rule_fail(err, errlen, "local address missing");
 	if (c->remote.family != c->local.family)
-		return fail(err, errlen, "local and remote addresses are of "
+		return rule_fail(err, errlen,
+		    "local and remote addresses are of "
 		    "different families");
 	if (c->erspan_src.family != NETADDR_IPV4 ||
 	    is_unspecified(&c->erspan_src))
-		return fail(err, errlen, "the ERSPAN source (switch) address "
+		return rule_fail(err, errlen,
+		    "the ERSPAN source (switch) address "
 		    "must be a specified IPv4 address");
 	if (c->receiver.family != NETADDR_IPV4 ||
 	    is_unspecified(&c->receiver))
-		return fail(err, errlen, "the receiver address must be a "
+		return rule_fail(err, errlen, "the receiver address must be a "
 		    "specified IPv4 address (Cumulus cannot send ERSPAN to "
 		    "IPv6)");
 	if ((c->local_port != 0 || c->remote_port != 0) &&
 	    c->proto != PROTO_TCP && c->proto != PROTO_UDP)
-		return fail(err, errlen, "ports need protocol TCP or UDP, "
+		return rule_fail(err, errlen, "ports need protocol TCP or UDP, "
 		    "not %u", c->proto);
 	/* A fixed array: the NUL must be inside it before we read it. */
 	if (memchr(c->in_interface, '\0', sizeof(c->in_interface)) == NULL ||
 	    !rule_ifname_ok(c->in_interface))
-		return fail(err, errlen, "bad in-interface pattern: expected "
+		return rule_fail(err, errlen,
+		    "bad in-interface pattern: expected "
 		    "1 to %d of [A-Za-z0-9_.:+-]", RULE_IFNAME_MAX);
 	return 0;
 }
@@ -162,7 +147,7 @@ render_line(const struct rule_capture *c, const char *src, uint16_t sport,
 	    netaddr_format(&c->erspan_src, erspan_src, sizeof(erspan_src)),
 	    netaddr_format(&c->receiver, receiver, sizeof(receiver)), ttl);
 	if (n < 0 || n >= RULE_LINE_MAX)
-		return fail(err, errlen, "rule line too long");
+		return rule_fail(err, errlen, "rule line too long");
 	return 0;
 }
 
@@ -174,9 +159,9 @@ rule_render_lines(const struct rule_capture *c, struct rule_lines *out,
 
 	memset(out, 0, sizeof(*out));
 	if (check_values(c, err, errlen) == -1 ||
-	    format_side("local", &c->local, c->local_plen, local,
+	    rule_format_side("local", &c->local, c->local_plen, local,
 	    sizeof(local), err, errlen) == -1 ||
-	    format_side("remote", &c->remote, c->remote_plen, remote,
+	    rule_format_side("remote", &c->remote, c->remote_plen, remote,
 	    sizeof(remote), err, errlen) == -1)
 		return -1;
 	if (render_line(c, local, c->local_port, remote, c->remote_port,
@@ -231,7 +216,7 @@ rule_render_json(const struct rule_capture *c, char *buf, size_t size,
 	if (size > 0)
 		buf[0] = '\0';
 	if (size < 2)
-		return fail(err, errlen, "no room for the rule");
+		return rule_fail(err, errlen, "no room for the rule");
 	if (rule_render_lines(c, &rl, err, errlen) == -1)
 		return -1;
 	buf[off++] = '[';
@@ -253,6 +238,7 @@ rule_render_json(const struct rule_capture *c, char *buf, size_t size,
 	}
 	buf[0] = '\0';
 	if (rc == -1)
-		return fail(err, errlen, "rule text holds a byte it must not");
-	return fail(err, errlen, "no room for the rule (%zu bytes)", size);
+		return rule_fail(err, errlen,
+		    "rule text holds a byte it must not");
+	return rule_fail(err, errlen, "no room for the rule (%zu bytes)", size);
 }
