@@ -307,7 +307,21 @@ ctl_daemon_start(struct ctl_daemon *d, struct event_base *base,
 static void
 end_all(void *ctx, struct ctl_capture *c)
 {
-	ctl_capture_end(ctx, c, "shutdown", ctl_now_ms());
+	struct ctl_daemon *d = ctx;
+
+	/*
+	 * A removal waiting for its retry is tried once more now: the switch
+	 * may well answer, and shutdown_deadline is there to wait for it.
+	 * Left as it was, its rule would stay on the switch until the next
+	 * start.
+	 */
+	if (c->state == CTL_CAP_REMOVING && c->retry_ms != 0) {
+		c->retry_ms = 0;
+		if (ctl_rule_remove(d, c) == -1)
+			c->retry_ms = ctl_now_ms() + CTL_REMOVE_RETRY_MS;
+		return;
+	}
+	ctl_capture_end(d, c, "shutdown", ctl_now_ms());
 }
 
 /* The rules are off (or the deadline passed): write the state, leave. */

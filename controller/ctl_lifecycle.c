@@ -215,7 +215,8 @@ ctl_capture_removed(struct ctl_daemon *d, struct ctl_capture *c, int ok,
 	}
 	/* The rule may still be on the switch: the capture stays removing
 	 * (holding its switch's budget, and in the state file) and the tick
-	 * tries again; at shutdown the next start does. */
+	 * tries again; SIGTERM tries once more, and after it the next start
+	 * does. */
 	log_warnx("capture %s: rule not removed (%s); trying again in %d s",
 	    c->id, error, CTL_REMOVE_RETRY_MS / 1000);
 	c->retry_ms = now_ms + CTL_REMOVE_RETRY_MS;

@@ -802,6 +802,50 @@ def case_switch_faults(t, args, wd):
 
 
 
+def case_stop_retry(t, args, wd):
+    """A removal that failed and waits for its 30 s retry is tried again at
+    SIGTERM, so a switch that answers again gets its rule removed; and a
+    PUT the switch applied although its answer was lost is deleted when
+    the install fails."""
+    sim, switches = leaf1(wd, "    retries: 2\n")
+    d = Daemon(args.bin, wd, capture="receiver: 10.0.0.70\nduration: 2s\n"
+               "cooldown: 0s", switches=switches,
+               extra_controller="shutdown_deadline: 10s\n")
+    f = Flows()
+    try:
+        d.start()
+        # 1. The PUT is applied, its answer cut three times: failed, and
+        # what the switch holds is deleted.
+        sim.fault(kind="drop", count=3)
+        d.send([f.pair(LOCAL, LISTED)])
+        d.wait_for(lambda: any(c["state"] == "failed"
+                               for c in d.captures()), "the failed install",
+                   timeout=15)
+        d.wait_for(lambda: not [n for n in sim.state()["acls"]
+                                if n.startswith("fscope_")],
+                   "the applied rule of the failed install deleted")
+        # 2. Active, then its DELETE answered 503 three times: removing,
+        # waiting 30 s; SIGTERM retries at once and the rule goes.
+        d.send([f.pair("10.1.2.4", LISTED)])
+        d.wait_for(lambda: any(c["state"] == "active" for c in live(d)),
+                   "an active capture")
+        name = "fscope_" + live(d)[0]["id"]
+        sim.fault(kind="status", status=503, count=3)
+        d.wait_for(lambda: "trying again in 30 s" in d.log_tail(),
+                   "the removal to wait for its retry", timeout=15)
+        t.check(name in sim.state()["acls"], "the rule is still on")
+        rc, took = d.stop(timeout=15)
+        t.equal("exit status", 0, rc)
+        t.check(name not in sim.state()["acls"],
+                "SIGTERM removed the rule that waited for its retry")
+        with open(os.path.join(d.state_dir, "captures.json")) as fh:
+            t.equal("captures in the state file", [],
+                    json.load(fh).get("captures"))
+    finally:
+        d.kill()
+        sim.close()
+
+
 def case_shutdown_deadline(t, args, wd):
     """SIGTERM while the switch is slow: the controller waits
     shutdown_deadline for the rules to come off, no longer, and leaves the
