@@ -7,17 +7,23 @@
 #   make bench    build and run the benchmarks
 #   make fuzz     build the libFuzzer targets with clang and run each for
 #                 FUZZ_SECONDS (default 60)
+#   make soak     build under AddressSanitizer + UBSan (build-asan/) and run
+#                 tests/soak/soak.py for SOAK_SECONDS (default 600): sFlow,
+#                 faults and captures; RSS and descriptors flat, no leak,
+#                 no rule left (the receiver too as root; not in CI)
 
 BUILD		?= build
 ASAN_BUILD	?= build-asan
 FUZZ_BUILD	?= build-fuzz
 FUZZ_SECONDS	?= 60
+SOAK_SECONDS	?= 600
+FS_PYTHON	?= /usr/bin/python3
 JOBS		?= $(shell nproc 2>/dev/null || echo 2)
 # CI sets CI=true: warnings are errors there.
 WERROR		:= $(if $(CI),-DFS_WERROR=ON,)
 CMAKE_ARGS	?=
 
-.PHONY: all build deps test test-fast test-asan demo bench fuzz clean
+.PHONY: all build deps test test-fast test-asan demo bench fuzz soak clean
 
 all: build
 
@@ -58,6 +64,14 @@ fuzz: deps
 	    -DCMAKE_C_COMPILER=clang -DFS_FUZZ=ON $(CMAKE_ARGS)
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+soak:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFS_SANITIZE=ON $(WERROR) $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(FS_PYTHON) tests/soak/soak.py --bin $(ASAN_BUILD)/controller/finderscope \
+	    --seconds $(SOAK_SECONDS) --workdir $(ASAN_BUILD)/soak
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) demo-out
